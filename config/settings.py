@@ -1,0 +1,115 @@
+"""Build the one frozen Settings object from the process environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Names other tools rely on: keep them exactly.
+DATABASE_URL = "DATABASE_URL"
+REDIS_URL = "REDIS_URL"
+HANDSOFF_HOME = "HANDSOFF_HOME"
+WEBHOOK_TOKEN = "WEBHOOK_TOKEN"
+AT_USERNAME = "AT_USERNAME"
+AT_API_KEY = "AT_API_KEY"
+AT_SENDER_ID = "AT_SENDER_ID"
+AT_API_BASE_URL = "AT_API_BASE_URL"
+
+MIN_TOKEN_LENGTH = 32
+
+
+class ConfigError(Exception):
+    """The environment does not describe a service that may start."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Tunable numbers of the USSD service, in one place."""
+
+    session_ttl_seconds: int = 300
+    resume_window_seconds: int = 600
+    sessions_per_hour: int = 12
+    reports_per_hour: int = 4
+    status_misses_before_lock: int = 5
+    status_lock_seconds: int = 1800
+    pseudonym_period_seconds: int = 86400
+    max_text_length: int = 2000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a process needs to know about where it runs and what it may hold."""
+
+    home: Path
+    database_url: str
+    redis_url: str | None
+    webhook_token: str | None
+    at_username: str | None
+    at_api_key: str | None
+    at_sender_id: str | None
+    at_api_base_url: str | None
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def embedded(self) -> bool:
+        """True when nothing outside the instance folder is configured."""
+        return self.redis_url is None and not self.database_url.startswith("postgresql")
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def sms_outbox_log(self) -> Path:
+        return self.home / "sms-outbox.log"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read the environment once; refuse production settings that lack a secret."""
+        home = Path(_get(environ, HANDSOFF_HOME) or "./instance").resolve()
+        database_url = _get(environ, DATABASE_URL) or f"sqlite:///{home / 'handsoff.db'}"
+        settings = cls(
+            home=home,
+            database_url=_normalise_database_url(database_url),
+            redis_url=_get(environ, REDIS_URL),
+            webhook_token=_get(environ, WEBHOOK_TOKEN),
+            at_username=_get(environ, AT_USERNAME),
+            at_api_key=_get(environ, AT_API_KEY),
+            at_sender_id=_get(environ, AT_SENDER_ID),
+            at_api_base_url=_get(environ, AT_API_BASE_URL),
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Stop the start with a clear message when production settings are incomplete."""
+        if self.embedded:
+            return
+        if not self.webhook_token:
+            raise ConfigError(
+                f"{WEBHOOK_TOKEN} is not set. A service with {DATABASE_URL} or {REDIS_URL} "
+                "configured is a production service: its callbacks must be protected by a long "
+                "random token (python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+            )
+        if len(self.webhook_token) < MIN_TOKEN_LENGTH:
+            raise ConfigError(f"{WEBHOOK_TOKEN} must be at least {MIN_TOKEN_LENGTH} characters.")
+        if bool(self.at_username) != bool(self.at_api_key):
+            raise ConfigError(f"Set both {AT_USERNAME} and {AT_API_KEY}, or neither.")
+
+    @property
+    def sms_configured(self) -> bool:
+        return bool(self.at_username and self.at_api_key)
+
+
+def _get(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    return value or None
+
+
+def _normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgres URLs (Heroku-style names included)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,1 @@
+"""The Flask shell: webhooks, adapters, storage and case rules around the pure flows core."""

@@ -1,0 +1,158 @@
+"""Composition roots: build each process's parts from Settings, once. Nothing connects at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import Settings
+from crypto import (
+    ContactSealer,
+    KeyStore,
+    Pseudonymiser,
+    ReportSealer,
+    SecretHasher,
+    StateCipher,
+    random_case_digits,
+)
+from flows import Bundle, load_bundle, render_ussd, system_screen
+from service.clock import utcnow
+from service.counters import Counters
+from service.db.engine import make_engine, make_sessionmaker, upgrade_schema
+from service.intake import Intake
+from service.kv import KeyValueStore, MemoryStore, RedisStore
+from service.outbox import Dispatcher, JobQueue
+from service.queueing import InProcessJobQueue, RqJobQueue
+from service.sms_inbox import SmsInbox
+from service.status_check import StatusChecker
+from service.ussd import UssdReply, UssdService
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_KEYS_WARNING = """
+************************************************************************************
+  EMBEDDED DEFAULT: generated new keys in %s
+  This single process holds every key, the private ones included. That is fine on a
+  laptop and wrong for a real service: provision keys per process (see README).
+************************************************************************************"""
+
+
+@dataclass
+class WebContainer:
+    """Everything the web process needs, built once at start."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    store: KeyValueStore
+    bundle: Bundle
+    counters: Counters
+    dispatcher: Dispatcher
+    ussd: UssdService
+    sms_inbox: SmsInbox
+    queue: JobQueue
+    redis_client: redis.Redis | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def bad_request_reply(self) -> UssdReply:
+        return UssdReply(render_ussd(self.bundle, "pt", system_screen("sys.bad_request")), True)
+
+    def try_again_reply(self) -> UssdReply:
+        return UssdReply(render_ussd(self.bundle, "pt", system_screen("sys.try_again")), True)
+
+
+def open_keys(settings: Settings) -> KeyStore:
+    """Embedded: generate what is missing, loudly. Production: use what was provisioned."""
+    if settings.embedded:
+        keys = KeyStore.generate(settings.keys_dir)
+        if keys.created:
+            log.warning(EMBEDDED_KEYS_WARNING, settings.keys_dir)
+        return keys
+    return KeyStore(settings.keys_dir)
+
+
+def make_redis(settings: Settings) -> redis.Redis | None:
+    if settings.redis_url is None:
+        return None
+    return redis.Redis.from_url(
+        settings.redis_url, socket_timeout=2.0, socket_connect_timeout=1.0, health_check_interval=30
+    )
+
+
+def build_web(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    run_job: Callable[[int], None] | None = None,
+) -> WebContainer:
+    """Build the web process. `run_job` runs outbox jobs in process (embedded default only)."""
+    engine = make_engine(settings.database_url)
+    if settings.embedded:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        upgrade_schema(engine)
+    sessions = make_sessionmaker(engine)
+    keys = open_keys(settings)
+    secrets = keys.secrets()
+    hasher = SecretHasher(secrets.code_key, secrets.officer_key)
+    cipher = StateCipher(secrets.session_key)
+    redis_client = make_redis(settings)
+    store: KeyValueStore = RedisStore(redis_client) if redis_client else MemoryStore()
+    queue: JobQueue
+    if redis_client is not None:
+        queue = RqJobQueue(redis_client)
+    else:
+        queue = InProcessJobQueue(run_job or _refuse_jobs)
+    dispatcher = Dispatcher(queue, sessions, clock)
+    bundle = load_bundle()
+    counters = Counters(sessions, clock)
+    intake = Intake(
+        sessions,
+        ReportSealer(keys.report_public()),
+        ContactSealer(keys.contact_public()),
+        cipher,
+        hasher,
+        random_case_digits,
+    )
+    status = StatusChecker(
+        sessions,
+        hasher,
+        store,
+        settings.limits.status_misses_before_lock,
+        settings.limits.status_lock_seconds,
+    )
+    ussd = UssdService(
+        bundle,
+        store,
+        cipher,
+        Pseudonymiser(secrets.pseudonym_pepper),
+        hasher,
+        intake,
+        status,
+        dispatcher,
+        settings.limits,
+        clock,
+    )
+    sms_inbox = SmsInbox(counters)
+    return WebContainer(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        store=store,
+        bundle=bundle,
+        counters=counters,
+        dispatcher=dispatcher,
+        ussd=ussd,
+        sms_inbox=sms_inbox,
+        queue=queue,
+        redis_client=redis_client,
+    )
+
+
+def _refuse_jobs(outbox_id: int) -> None:
+    raise RuntimeError("no job runner configured for this process")

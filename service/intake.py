@@ -1,0 +1,149 @@
+"""Commit a report or help request: routing envelope in clear, content and contact sealed, outbox."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crypto import ContactSealer, ReportSealer, SecretHasher, StateCipher
+from flows import SubmitCase
+from flows.case_code import make_code
+from flows.envelope import derive_envelope
+from service.db.models import Case, OutboxJob
+
+log = logging.getLogger(__name__)
+
+CONTACT_BY_SMS_OR_CALL = frozenset({"sms", "call"})
+CODE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What the USSD shell needs after a commit: the code to show and the rows to enqueue."""
+
+    code: str
+    case_id: int
+    outbox_ids: tuple[int, ...]
+    created: bool
+
+
+class Intake:
+    """Seal and commit cases. Holds public keys only: it can write reports, never read them."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        report_sealer: ReportSealer,
+        contact_sealer: ContactSealer,
+        state_cipher: StateCipher,
+        hasher: SecretHasher,
+        random_digits: Callable[[], str],
+    ) -> None:
+        self._sessions = sessions
+        self._report_sealer = report_sealer
+        self._contact_sealer = contact_sealer
+        self._state_cipher = state_cipher
+        self._hasher = hasher
+        self._random_digits = random_digits
+
+    def submit(
+        self, effect: SubmitCase, *, session_digest: str, phone: str, lang: str, now: datetime
+    ) -> Submitted:
+        """Create or complete the session's case in one transaction, with its outbox row."""
+        for _ in range(CODE_ATTEMPTS):
+            try:
+                return self._submit_once(effect, session_digest, phone, lang, now)
+            except IntegrityError:
+                # Either a code collision (draw again) or a concurrent hop of the same session
+                # created the case first (the next round finds and completes it).
+                log.info("case insert conflicted; retrying")
+        raise RuntimeError("could not allocate a unique case code")
+
+    def _submit_once(
+        self, effect: SubmitCase, session_digest: str, phone: str, lang: str, now: datetime
+    ) -> Submitted:
+        with self._sessions.begin() as db:
+            case = db.scalars(
+                select(Case).where(Case.session_digest == session_digest).with_for_update()
+            ).one_or_none()
+            outbox: list[OutboxJob] = []
+            if case is None:
+                code = make_code(self._random_digits())
+                case = self._new_case(code, session_digest, effect, lang, now)
+                db.add(case)
+                db.flush()
+                outbox.append(OutboxJob(job="assign_case", case_id=case.id, created_at=now))
+            else:
+                code = self._state_cipher.open(case.code_sealed or b"", _code_context(case)).decode()
+                if case.stage == "final":
+                    return Submitted(code=code, case_id=case.id, outbox_ids=(), created=False)
+            created = bool(outbox)
+            self._fill(case, code, effect, phone, lang, now)
+            if effect.stage == "final" and not outbox:
+                outbox.append(OutboxJob(job="case_completed", case_id=case.id, created_at=now))
+            db.add_all(outbox)
+            db.flush()
+            ids = tuple(o.id for o in outbox)
+            return Submitted(code=code, case_id=case.id, outbox_ids=ids, created=created)
+
+    def _new_case(
+        self, code: str, session_digest: str, effect: SubmitCase, lang: str, now: datetime
+    ) -> Case:
+        case = Case(
+            ref=secrets.token_hex(16),
+            code_digest=self._hasher.code_digest(code),
+            session_digest=session_digest,
+            kind=effect.kind,
+            stage=effect.stage,
+            status="received",
+            lang=lang,
+            content_sealed=b"",
+            created_at=now,
+            updated_at=now,
+        )
+        case.code_sealed = self._state_cipher.seal(code.encode(), _code_context(case))
+        return case
+
+    def _fill(
+        self, case: Case, code: str, effect: SubmitCase, phone: str, lang: str, now: datetime
+    ) -> None:
+        """Write the envelope in clear and everything the reporter typed sealed."""
+        answers = dict(effect.answers)
+        pin = answers.pop("pin", None)
+        envelope = derive_envelope(effect.kind, answers, now)
+        case.stage = effect.stage
+        case.lang = lang
+        case.province = envelope.province
+        case.subtype = envelope.subtype
+        case.gbv_type = envelope.gbv_type
+        case.perpetrator = envelope.perpetrator
+        case.police_perpetrator = envelope.police_perpetrator
+        case.urgent = envelope.urgent or case.urgent
+        case.pep_window = envelope.pep_window
+        case.child_protection = envelope.child_protection
+        case.help = envelope.help
+        case.contact = envelope.contact
+        case.police_ok = envelope.police_ok
+        case.incident_week = envelope.incident_date_coarse
+        case.updated_at = now
+        content = {"kind": effect.kind, "stage": effect.stage, "lang": lang, "answers": answers}
+        case.content_sealed = self._report_sealer.seal_report(
+            json.dumps(content, ensure_ascii=False).encode(), case.ref
+        )
+        if envelope.contact in CONTACT_BY_SMS_OR_CALL:
+            case.contact_sealed = self._contact_sealer.seal_contact(phone, case.ref)
+        else:
+            case.contact_sealed = None
+        case.pin_digest = self._hasher.pin_digest(code, pin) if pin else None
+
+
+def _code_context(case: Case) -> bytes:
+    return b"case-code:" + case.ref.encode()

@@ -1,0 +1,68 @@
+"""Hand committed outbox rows to the job queue; a sweeper re-enqueues anything left behind."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.db.models import OutboxJob
+
+log = logging.getLogger(__name__)
+
+
+class JobQueue(Protocol):
+    """Where outbox rows go to be run: rq on Redis, or a thread in the embedded default."""
+
+    def enqueue_outbox(self, outbox_id: int) -> None: ...
+
+
+class Dispatcher:
+    """Enqueue after commit; never let a queue failure fail the caller (the sweeper retries)."""
+
+    def __init__(
+        self, queue: JobQueue, sessions: sessionmaker[Session], clock: Callable[[], datetime]
+    ) -> None:
+        self._queue = queue
+        self._sessions = sessions
+        self._clock = clock
+
+    def enqueue(self, outbox_ids: Iterable[int]) -> None:
+        ids = list(outbox_ids)
+        sent = []
+        for outbox_id in ids:
+            try:
+                self._queue.enqueue_outbox(outbox_id)
+                sent.append(outbox_id)
+            except Exception as error:  # Redis down: the row waits for the sweeper.
+                log.warning("enqueue failed (%s); the sweeper will retry", type(error).__name__)
+                break
+        if sent:
+            self._mark_enqueued(sent)
+
+    def sweep(self, stale_after: timedelta = timedelta(minutes=2)) -> int:
+        """Re-enqueue rows never enqueued, or enqueued long ago and still not done."""
+        cutoff = self._clock() - stale_after
+        with self._sessions() as db:
+            ids = db.scalars(
+                select(OutboxJob.id)
+                .where(OutboxJob.done_at.is_(None))
+                .where(or_(OutboxJob.enqueued_at.is_(None), OutboxJob.enqueued_at < cutoff))
+                .order_by(OutboxJob.id)
+                .limit(500)
+            ).all()
+        self.enqueue(ids)
+        return len(ids)
+
+    def _mark_enqueued(self, ids: list[int]) -> None:
+        try:
+            with self._sessions.begin() as db:
+                db.execute(
+                    update(OutboxJob).where(OutboxJob.id.in_(ids)).values(enqueued_at=self._clock())
+                )
+        except Exception as error:
+            log.warning("could not mark outbox rows enqueued (%s)", type(error).__name__)

@@ -1,0 +1,80 @@
+"""Answer a code + PIN status check with one of four neutral words, or one identical refusal."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from crypto import SecretHasher
+from flows.case_code import is_valid, normalise
+from service.db.models import Case
+from service.kv import KeyValueStore, StoreUnavailable
+
+# Internal lifecycle → the reporter-facing text key. Nothing finer ever reaches a screen.
+STATUS_SCREENS = {
+    "received": "status.received",
+    "assigned": "status.handled",
+    "acknowledged": "status.handled",
+    "in_contact": "status.handled",
+    "referred": "status.referred",
+    "follow_up": "status.referred",
+    "closed": "status.concluded",
+    "reopened": "status.handled",
+}
+UNKNOWN = "status.unknown"
+
+
+class StatusChecker:
+    """Look up a case by code digest; wrong codes, wrong PINs and locked codes look the same."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        hasher: SecretHasher,
+        store: KeyValueStore,
+        misses_before_lock: int,
+        lock_seconds: int,
+    ) -> None:
+        self._sessions = sessions
+        self._hasher = hasher
+        self._store = store
+        self._misses_before_lock = misses_before_lock
+        self._lock_seconds = lock_seconds
+
+    def check(self, code_text: str, pin: str, caller: str) -> str:
+        """Return the status screen key; `caller` is the caller's pseudonym, for lockouts."""
+        code = normalise(code_text)
+        code_digest = self._hasher.code_digest(code) if code else "none"
+        miss_keys = (f"hs:miss:c:{code_digest}", f"hs:miss:n:{caller}")
+        try:
+            if self._locked(miss_keys):
+                return UNKNOWN
+        except StoreUnavailable:
+            # Without the counters we cannot enforce the lockout, so we refuse every check.
+            return UNKNOWN
+        screen = self._lookup(code, code_digest, pin) if is_valid(code) else None
+        if screen is None:
+            self._count_miss(miss_keys)
+            return UNKNOWN
+        return screen
+
+    def _lookup(self, code: str, code_digest: str, pin: str) -> str | None:
+        with self._sessions() as db:
+            case = db.scalars(select(Case).where(Case.code_digest == code_digest)).one_or_none()
+            if case is None or case.pin_digest is None:
+                # Still compute a digest so a miss costs the same time as a hit.
+                self._hasher.verify_pin(code, pin, "0" * 64)
+                return None
+            if not self._hasher.verify_pin(code, pin, case.pin_digest):
+                return None
+            return STATUS_SCREENS.get(case.status, "status.handled")
+
+    def _locked(self, miss_keys: tuple[str, ...]) -> bool:
+        return any(self._store.peek_count(key) >= self._misses_before_lock for key in miss_keys)
+
+    def _count_miss(self, miss_keys: tuple[str, ...]) -> None:
+        try:
+            for key in miss_keys:
+                self._store.incr(key, self._lock_seconds)
+        except StoreUnavailable:
+            pass

@@ -1,0 +1,267 @@
+"""One USSD hop: find the new input, run the flow one step, apply its effects, remember the reply."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from crypto import CryptoError, Pseudonymiser, SecretHasher, StateCipher
+from flows import (
+    Bundle,
+    CheckCase,
+    QuickExit,
+    Screen,
+    State,
+    Step,
+    SubmitCase,
+    offer_resume,
+    render_ussd,
+    replay,
+    start,
+    step,
+    system_screen,
+)
+from service.intake import Intake
+from service.kv import KeyValueStore, StoreUnavailable
+from service.outbox import Dispatcher
+from service.status_check import StatusChecker
+from config.settings import Limits
+
+log = logging.getLogger(__name__)
+
+RESUMABLE_FLOWS = frozenset({"report", "help"})
+LOCK_TTL_SECONDS = 10.0
+LOCK_WAIT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class UssdHop:
+    """A validated USSD callback, in our terms."""
+
+    session_id: str
+    phone: str
+    text: str
+
+
+@dataclass(frozen=True)
+class UssdReply:
+    """A screen to show; `ends` closes the session."""
+
+    text: str
+    ends: bool
+
+
+@dataclass(frozen=True)
+class _Record:
+    text: str
+    state: dict[str, object]
+    reply: UssdReply
+
+
+class UssdService:
+    """The USSD shell around the pure flow engine."""
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        store: KeyValueStore,
+        cipher: StateCipher,
+        pseudonymiser: Pseudonymiser,
+        hasher: SecretHasher,
+        intake: Intake,
+        status: StatusChecker,
+        dispatcher: Dispatcher,
+        limits: Limits,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._bundle = bundle
+        self._store = store
+        self._cipher = cipher
+        self._pseudonymiser = pseudonymiser
+        self._hasher = hasher
+        self._intake = intake
+        self._status = status
+        self._dispatcher = dispatcher
+        self._limits = limits
+        self._clock = clock
+
+    def handle(self, hop: UssdHop) -> UssdReply:
+        """Answer one hop; with the store down, replay the flow from the `text` path instead."""
+        now = self._clock()
+        session = self._hasher.code_digest("ussd-session:" + hop.session_id)
+        try:
+            with self._store.lock(f"hs:l:{session}", LOCK_TTL_SECONDS, LOCK_WAIT_SECONDS) as got:
+                if not got:
+                    return self._render(system_screen("sys.try_again"), "pt")
+                return self._hop_with_store(hop, session, now)
+        except StoreUnavailable:
+            log.warning("session store unavailable; replaying the hop from its text path")
+            return self._hop_by_replay(hop, session, now)
+
+    def _hop_with_store(self, hop: UssdHop, session: str, now: datetime) -> UssdReply:
+        record = self._load(session)
+        if record is not None and record.text == hop.text:
+            return record.reply  # A repeated callback: same screen, no effects run twice.
+        callers = self._callers(hop.phone, now)
+        if record is None and hop.text == "":
+            if self._store.incr(f"hs:rl:s:{callers[0]}", 3600) > self._limits.sessions_per_hour:
+                return self._render(system_screen("sys.too_many"), "pt")
+            saved = self._load_resume(callers)
+            result = offer_resume(self._bundle, saved) if saved else start(self._bundle)
+        elif record is not None and _extends(record.text, hop.text):
+            new_input = hop.text[len(record.text) + 1 :] if record.text else hop.text
+            result = step(self._bundle, State.from_dict(record.state), new_input)
+        else:
+            # State lost (expired, store restarted) or hops out of order: the path is the truth.
+            result = replay(self._bundle, _inputs(hop.text))
+        screen, committed = self._apply(result, hop, session, callers[0], now)
+        reply = self._render(screen, result.state.lang)
+        self._remember(session, callers[0], hop.text, result, reply, committed, record)
+        return reply
+
+    def _hop_by_replay(self, hop: UssdHop, session: str, now: datetime) -> UssdReply:
+        result = replay(self._bundle, _inputs(hop.text))
+        caller = self._callers(hop.phone, now)[0]
+        screen, _ = self._apply(result, hop, session, caller, now)
+        return self._render(screen, result.state.lang)
+
+    def _apply(
+        self, result: Step, hop: UssdHop, session: str, caller: str, now: datetime
+    ) -> tuple[Screen, bool]:
+        """Run the effects; returns the screen to show and whether a final submit failed."""
+        screen = result.screen
+        ok = True
+        for effect in result.effects:
+            if isinstance(effect, SubmitCase):
+                screen, ok = self._submit(effect, screen, hop, session, caller, result, now)
+            elif isinstance(effect, CheckCase):
+                key = self._status.check(effect.code, effect.pin, caller)
+                screen = system_screen(key)
+            elif isinstance(effect, QuickExit):
+                self._forget_resume(hop.phone, now)
+        return screen, ok
+
+    def _submit(
+        self,
+        effect: SubmitCase,
+        screen: Screen,
+        hop: UssdHop,
+        session: str,
+        caller: str,
+        result: Step,
+        now: datetime,
+    ) -> tuple[Screen, bool]:
+        # An urgent case is never refused: help must start even for a busy number.
+        if effect.stage == "final" and self._over_report_limit(caller):
+            return system_screen("sys.too_many"), False
+        try:
+            submitted = self._intake.submit(
+                effect, session_digest=session, phone=hop.phone, lang=result.state.lang, now=now
+            )
+        except Exception:
+            log.exception("case commit failed")
+            if effect.stage == "urgent":
+                return screen, True  # The final submit tries again and creates the case.
+            return system_screen("sys.try_again"), False
+        if submitted.created:
+            self._count_report(caller)
+        self._dispatcher.enqueue(submitted.outbox_ids)
+        if effect.stage == "final":
+            return screen.with_params(code=submitted.code), True
+        return screen, True
+
+    def _over_report_limit(self, caller: str) -> bool:
+        try:
+            return self._store.peek_count(f"hs:rl:r:{caller}") >= self._limits.reports_per_hour
+        except StoreUnavailable:
+            return False
+
+    def _count_report(self, caller: str) -> None:
+        try:
+            self._store.incr(f"hs:rl:r:{caller}", 3600)
+        except StoreUnavailable:
+            pass
+
+    def _remember(
+        self,
+        session: str,
+        caller: str,
+        text: str,
+        result: Step,
+        reply: UssdReply,
+        committed: bool,
+        previous: _Record | None,
+    ) -> None:
+        if reply.ends:
+            self._store.delete(f"hs:s:{session}")
+            if committed:
+                self._store.delete(f"hs:r:{caller}")
+            elif previous is not None:
+                # The final commit failed: keep the answers so the reporter can resume and send.
+                self._save_resume(caller, previous.state)
+            return
+        record = {"t": text, "s": result.state.to_dict(), "r": [reply.text, reply.ends]}
+        self._store.set(
+            f"hs:s:{session}",
+            self._cipher.seal(json.dumps(record).encode(), _context("s", session)),
+            self._limits.session_ttl_seconds,
+        )
+        if getattr(result.state, "flow", None) in RESUMABLE_FLOWS:
+            self._save_resume(caller, result.state.to_dict())
+
+    def _save_resume(self, caller: str, state: dict[str, object]) -> None:
+        blob = self._cipher.seal(json.dumps(state).encode(), _context("r", caller))
+        self._store.set(f"hs:r:{caller}", blob, self._limits.resume_window_seconds)
+
+    def _load(self, session: str) -> _Record | None:
+        blob = self._store.get(f"hs:s:{session}")
+        if blob is None:
+            return None
+        try:
+            data = json.loads(self._cipher.open(blob, _context("s", session)))
+        except (CryptoError, ValueError):
+            return None
+        return _Record(text=data["t"], state=data["s"], reply=UssdReply(*data["r"]))
+
+    def _load_resume(self, callers: tuple[str, ...]) -> State | None:
+        for caller in callers:
+            blob = self._store.get(f"hs:r:{caller}")
+            if blob is None:
+                continue
+            try:
+                return State.from_dict(json.loads(self._cipher.open(blob, _context("r", caller))))
+            except (CryptoError, ValueError, KeyError, TypeError):
+                return None
+        return None
+
+    def _forget_resume(self, phone: str, now: datetime) -> None:
+        try:
+            self._store.delete(*(f"hs:r:{c}" for c in self._callers(phone, now)))
+        except StoreUnavailable:
+            pass
+
+    def _callers(self, phone: str, now: datetime) -> tuple[str, str]:
+        """The caller's pseudonym in this period and the last (resume spans a period change)."""
+        period = int(now.timestamp()) // self._limits.pseudonym_period_seconds
+        return (
+            self._pseudonymiser.pseudonym(phone, period),
+            self._pseudonymiser.pseudonym(phone, period - 1),
+        )
+
+    def _render(self, screen: Screen, lang: str) -> UssdReply:
+        return UssdReply(text=render_ussd(self._bundle, lang, screen), ends=screen.ends)
+
+
+def _extends(previous: str, text: str) -> bool:
+    return (previous == "" and text != "") or text.startswith(previous + "*")
+
+
+def _inputs(text: str) -> list[str]:
+    return text.split("*") if text else []
+
+
+def _context(kind: str, key: str) -> bytes:
+    return f"ussd-{kind}:{key}".encode()
