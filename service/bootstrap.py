@@ -27,8 +27,8 @@ from service.counters import Counters
 from service.db.engine import make_engine, make_sessionmaker, upgrade_schema
 from service.intake import Intake
 from service.kv import KeyValueStore, MemoryStore, RedisStore
-from service.outbox import Dispatcher, JobQueue
-from service.queueing import InProcessJobQueue, RqJobQueue
+from service.outbox import Dispatcher
+from service.queueing import InProcessJobQueue, JobQueue, RqJobQueue
 from service.sms_inbox import SmsInbox
 from service.status_check import StatusChecker
 from service.ussd import UssdReply, UssdService
@@ -89,9 +89,8 @@ def build_web(
     settings: Settings,
     *,
     clock: Callable[[], datetime] = utcnow,
-    run_job: Callable[[int], None] | None = None,
 ) -> WebContainer:
-    """Build the web process. `run_job` runs outbox jobs in process (embedded default only)."""
+    """Build the web process (and, in the embedded default, its in-process worker)."""
     engine = make_engine(settings.database_url)
     if settings.embedded:
         settings.home.mkdir(parents=True, exist_ok=True)
@@ -107,7 +106,8 @@ def build_web(
     if redis_client is not None:
         queue = RqJobQueue(redis_client)
     else:
-        queue = InProcessJobQueue(run_job or _refuse_jobs)
+        queue = InProcessJobQueue(clock)
+        _run_jobs_in_process(settings, queue, clock)
     dispatcher = Dispatcher(queue, sessions, clock)
     bundle = load_bundle()
     counters = Counters(sessions, clock)
@@ -154,5 +154,10 @@ def build_web(
     )
 
 
-def _refuse_jobs(outbox_id: int) -> None:
-    raise RuntimeError("no job runner configured for this process")
+def _run_jobs_in_process(
+    settings: Settings, queue: JobQueue, clock: Callable[[], datetime]
+) -> None:
+    """The embedded default: this one process is also the worker (it holds every key)."""
+    from workers.context import build_worker, install
+
+    install(build_worker(settings, queue=queue, clock=clock))

@@ -110,6 +110,7 @@ class Intake:
             updated_at=now,
         )
         case.code_sealed = self._state_cipher.seal(code.encode(), _code_context(case))
+        case.code_for_worker = self._contact_sealer.seal_contact(code, "code:" + case.ref)
         return case
 
     def _fill(
@@ -134,7 +135,13 @@ class Intake:
         case.police_ok = envelope.police_ok
         case.incident_week = envelope.incident_date_coarse
         case.updated_at = now
-        content = {"kind": effect.kind, "stage": effect.stage, "lang": lang, "answers": answers}
+        content = {
+            "kind": effect.kind,
+            "stage": effect.stage,
+            "lang": lang,
+            "code": code,
+            "answers": answers,
+        }
         case.content_sealed = self._report_sealer.seal_report(
             json.dumps(content, ensure_ascii=False).encode(), case.ref
         )
@@ -142,6 +149,8 @@ class Intake:
             case.contact_sealed = self._contact_sealer.seal_contact(phone, case.ref)
         else:
             case.contact_sealed = None
+        # Only a reporter who asked for SMS can be matched later (STOP, STATUS by SMS).
+        case.contact_digest = self._hasher.officer_digest(phone) if envelope.contact == "sms" else None
         case.pin_digest = self._hasher.pin_digest(code, pin) if pin else None
 
 

@@ -5,20 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
-
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.db.models import OutboxJob
+from service.queueing import JobQueue
 
 log = logging.getLogger(__name__)
-
-
-class JobQueue(Protocol):
-    """Where outbox rows go to be run: rq on Redis, or a thread in the embedded default."""
-
-    def enqueue_outbox(self, outbox_id: int) -> None: ...
 
 
 class Dispatcher:

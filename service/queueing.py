@@ -1,24 +1,41 @@
-"""Job queues behind one port: rq on Redis in production, a thread in the embedded default."""
+"""Job queues behind one port: rq on Redis in production, a thread in the embedded default.
+
+Jobs are named by dotted path (`workers.jobs.send_sms`) and take ids only, JSON-serialised, so
+the web process never imports job code and a payload never carries content.
+"""
 
 from __future__ import annotations
 
+import heapq
+import importlib
+import itertools
 import logging
-import queue
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
 
 import redis
-from rq import Queue
+from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "handsoff"
 OUTBOX_JOB = "workers.jobs.run_outbox_job"
+JobArg = int | str
+
+
+class JobQueue(Protocol):
+    """Where jobs go to be run, now or at a time."""
+
+    def enqueue(self, job: str, *args: JobArg, job_id: str | None = None) -> None: ...
+    def enqueue_at(self, when: datetime, job: str, *args: JobArg) -> None: ...
+    def enqueue_outbox(self, outbox_id: int) -> None: ...
 
 
 class RqJobQueue:
-    """Enqueue outbox ids (ids only, JSON) by dotted name, so the web never imports job code."""
+    """rq on Redis; deadlines need `rq worker --with-scheduler` (`handsoff worker`)."""
 
     def __init__(self, connection: redis.Redis) -> None:
         self._queue = Queue(QUEUE_NAME, connection=connection, serializer=JSONSerializer)
@@ -27,43 +44,91 @@ class RqJobQueue:
     def rq_queue(self) -> Queue:
         return self._queue
 
-    def enqueue_outbox(self, outbox_id: int) -> None:
+    def enqueue(self, job: str, *args: JobArg, job_id: str | None = None) -> None:
         self._queue.enqueue(
-            OUTBOX_JOB,
-            outbox_id,
-            job_id=f"outbox-{outbox_id}",
+            job,
+            *args,
+            job_id=job_id,
             result_ttl=3600,
             failure_ttl=7 * 86400,
+            retry=Retry(max=3, interval=[10, 60, 300]),
         )
+
+    def enqueue_at(self, when: datetime, job: str, *args: JobArg) -> None:
+        # rq reads naive datetimes as UTC, which is what the service stores.
+        self._queue.enqueue_at(when, job, *args, result_ttl=3600, failure_ttl=7 * 86400)
+
+    def enqueue_outbox(self, outbox_id: int) -> None:
+        self.enqueue(OUTBOX_JOB, outbox_id, job_id=f"outbox-{outbox_id}")
 
 
 class InProcessJobQueue:
-    """Run outbox jobs one at a time on a background thread (the embedded default)."""
+    """Run jobs on one background thread, and timed jobs when due (the embedded default)."""
 
-    def __init__(self, run: Callable[[int], None]) -> None:
-        self._run = run
-        self._pending: queue.Queue[int | None] = queue.Queue()
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
+        self._due: list[tuple[datetime, int, str, tuple[JobArg, ...]]] = []
+        self._order = itertools.count()
+        self._wake = threading.Condition()
+        self._busy = 0
+        self._stopped = False
         self._thread = threading.Thread(target=self._loop, name="handsoff-jobs", daemon=True)
         self._thread.start()
 
-    def enqueue_outbox(self, outbox_id: int) -> None:
-        self._pending.put(outbox_id)
+    def enqueue(self, job: str, *args: JobArg, job_id: str | None = None) -> None:
+        self.enqueue_at(datetime.min, job, *args)
 
-    def join(self) -> None:
-        """Wait until every job queued so far has run (for tests and a clean shutdown)."""
-        self._pending.join()
+    def enqueue_at(self, when: datetime, job: str, *args: JobArg) -> None:
+        with self._wake:
+            heapq.heappush(self._due, (when, next(self._order), job, args))
+            self._wake.notify()
+
+    def enqueue_outbox(self, outbox_id: int) -> None:
+        self.enqueue(OUTBOX_JOB, outbox_id)
+
+    def join(self, timeout: float = 30.0) -> bool:
+        """Wait until no job is due now or running (tests, clean shutdown)."""
+        with self._wake:
+            return self._wake.wait_for(lambda: self._busy == 0 and not self._due_now(), timeout)
 
     def stop(self) -> None:
-        self._pending.put(None)
+        with self._wake:
+            self._stopped = True
+            self._wake.notify_all()
+
+    def _due_now(self) -> bool:
+        return bool(self._due) and self._due[0][0] <= self._clock()
 
     def _loop(self) -> None:
         while True:
-            outbox_id = self._pending.get()
-            try:
-                if outbox_id is None:
+            with self._wake:
+                while not self._stopped and not self._due_now():
+                    timeout = self._seconds_to_next()
+                    self._wake.wait(timeout)
+                if self._stopped:
                     return
-                self._run(outbox_id)
+                _, _, job, args = heapq.heappop(self._due)
+                self._busy += 1
+            try:
+                run_job(job, args)
             except Exception:
-                log.exception("outbox job failed; the sweeper will retry it")
+                log.exception("job %s failed; the sweeper will retry what it left", job)
             finally:
-                self._pending.task_done()
+                with self._wake:
+                    self._busy -= 1
+                    self._wake.notify_all()
+
+    def _seconds_to_next(self) -> float:
+        if not self._due:
+            return 1.0
+        gap = (self._due[0][0] - self._clock()) / timedelta(seconds=1)
+        return max(0.05, min(gap, 1.0))
+
+
+def run_job(job: str, args: tuple[JobArg, ...]) -> object:
+    """Import a job by dotted name and call it, as an rq worker would."""
+    module_name, _, function_name = job.rpartition(".")
+    if not module_name.startswith("workers."):
+        raise ValueError("jobs live in the workers package")
+    function = getattr(importlib.import_module(module_name), function_name)
+    return function(*args)

@@ -34,6 +34,11 @@ class Case(Base):
     session_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The case code sealed with the web's session key, so a repeated final hop shows the same code.
     code_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The same code sealed to the worker's contact key: alerts and updates must quote it.
+    code_for_worker: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Stable keyed digest of the number, kept only when the reporter agreed to SMS (STOP, STATUS).
+    contact_digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    sms_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     kind: Mapped[str] = mapped_column(String(16))
     stage: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)

@@ -23,6 +23,9 @@ def upgrade() -> None:
     sa.Column('code_digest', sa.String(length=64), nullable=False),
     sa.Column('session_digest', sa.String(length=64), nullable=True),
     sa.Column('code_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('code_for_worker', sa.LargeBinary(), nullable=True),
+    sa.Column('contact_digest', sa.String(length=64), nullable=True),
+    sa.Column('sms_opt_out', sa.Boolean(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('stage', sa.String(length=16), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
@@ -50,6 +53,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('session_digest')
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cases_contact_digest'), ['contact_digest'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_province'), ['province'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
 
@@ -90,6 +94,7 @@ def downgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_status'))
         batch_op.drop_index(batch_op.f('ix_cases_province'))
+        batch_op.drop_index(batch_op.f('ix_cases_contact_digest'))
 
     op.drop_table('cases')
     # ### end Alembic commands ###

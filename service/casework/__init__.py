@@ -1,0 +1,1 @@
+"""Case rules: assignment, escalation, officer commands, messages to officers and reporters."""

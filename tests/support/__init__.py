@@ -1,0 +1,1 @@
+"""Test support: real services on loopback, a phone that talks like the aggregator."""

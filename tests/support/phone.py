@@ -1,0 +1,64 @@
+"""A phone that talks to the service exactly as Africa's Talking does: form POSTs, `text` grows."""
+
+from __future__ import annotations
+
+import secrets
+
+import requests
+
+
+class Phone:
+    """One handset. `dial()` opens a session; `send(x)` answers the screen shown."""
+
+    def __init__(self, base_url: str, number: str, token: str | None = None) -> None:
+        self.base_url = base_url
+        self.number = number
+        self.token = token
+        self.session_id = ""
+        self.text = ""
+        self.screen = ""
+        self.ended = True
+        self._http = requests.Session()
+
+    def dial(self) -> str:
+        self.session_id = "ATUid_" + secrets.token_hex(8)
+        self.text = ""
+        return self._hop()
+
+    def send(self, answer: str) -> str:
+        assert not self.ended, f"the session has ended; last screen: {self.screen!r}"
+        self.text = answer if self.text == "" else f"{self.text}*{answer}"
+        return self._hop()
+
+    def repeat(self) -> str:
+        """Send the same callback again, as an aggregator retry would."""
+        return self._hop()
+
+    def walk(self, *answers: str) -> str:
+        self.dial()
+        for answer in answers:
+            self.send(answer)
+        return self.screen
+
+    def post(self, fields: dict[str, str]) -> requests.Response:
+        params = {"token": self.token} if self.token else {}
+        return self._http.post(f"{self.base_url}/ussd", data=fields, params=params, timeout=15)
+
+    def _hop(self) -> str:
+        response = self.post(
+            {
+                "sessionId": self.session_id,
+                "serviceCode": "*123#",
+                "phoneNumber": self.number,
+                "networkCode": "63902",
+                "text": self.text,
+            }
+        )
+        assert response.status_code == 200, response.text
+        assert response.headers["Content-Type"].startswith("text/plain")
+        kind, _, screen = response.text.partition(" ")
+        assert kind in {"CON", "END"}, response.text
+        assert len(screen) <= 160 and screen.isascii(), screen
+        self.ended = kind == "END"
+        self.screen = screen
+        return screen
