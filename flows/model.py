@@ -1,0 +1,188 @@
+"""The data the engine works on: flow definitions, session state, screens, effects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from flows.errors import FlowError
+
+ScreenType = Literal["menu", "confirm", "input", "info", "end"]
+Validator = Literal["text", "pin", "case_code"]
+
+
+@dataclass(frozen=True)
+class SubmitSpec:
+    """Which case submit a transition triggers."""
+
+    kind: Literal["report", "help"]
+    stage: Literal["urgent", "final"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One numbered choice on a menu: the code it records and where it leads."""
+
+    code: str
+    label: str
+    next: str | None = None
+    sets: Mapping[str, str] = field(default_factory=dict)
+    lang: str | None = None
+    submit: SubmitSpec | None = None
+
+
+@dataclass(frozen=True)
+class ScreenDef:
+    """One screen of a flow as written in flows.json."""
+
+    id: str
+    type: ScreenType
+    text: str
+    answer: str | None = None
+    options: tuple[Option, ...] = ()
+    next: str | None = None
+    validator: Validator | None = None
+    max_len: int = 0
+    skip: str | None = None
+    hint: str | None = None
+    submit: SubmitSpec | None = None
+    check_case: bool = False
+    next_label: str | None = None
+    note: str | None = None
+    note_unless: str | None = None
+    review: str | None = None
+
+    def targets(self) -> tuple[str, ...]:
+        """Return every screen this one can lead to by an answer (not by 0/00/99)."""
+        found = [option.next or self.next for option in self.options]
+        if not self.options:
+            found.append(self.next)
+        return tuple(target for target in found if target is not None)
+
+    def owned_keys(self) -> frozenset[str]:
+        """Return the answer keys this screen writes, so going back can forget them."""
+        keys = {key for option in self.options for key in option.sets}
+        if self.answer:
+            keys.add(self.answer)
+        return frozenset(keys)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Validated flows and texts for every language."""
+
+    start: str
+    default_lang: str
+    languages: tuple[str, ...]
+    screens: Mapping[str, ScreenDef]
+    texts: Mapping[str, Mapping[str, str]]
+
+    def text(self, lang: str, key: str) -> str:
+        """Return one text, falling back to the default language for an unknown language."""
+        table = self.texts.get(lang) or self.texts[self.default_lang]
+        return table[key]
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What to show, before rendering: text keys, numbered lines and parameters."""
+
+    key: str
+    ends: bool
+    params: Mapping[str, str] = field(default_factory=dict)
+    options: tuple[tuple[str, str], ...] = ()
+    controls: tuple[tuple[str, str], ...] = ()
+    hint: str | None = None
+    notes: tuple[str, ...] = ()
+    # Index of the page of a long body text; -1 means the body is shown whole.
+    page: int = -1
+
+    def with_params(self, **params: str) -> Screen:
+        """Return a copy with these parameters filled in (e.g. code=...)."""
+        return replace(self, params={**self.params, **params})
+
+
+@dataclass(frozen=True)
+class SubmitCase:
+    """Commit the session's case: urgent at once on danger, final on confirm."""
+
+    kind: Literal["report", "help"]
+    stage: Literal["urgent", "final"]
+    answers: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class CheckCase:
+    """Look up a case by code and PIN and show one neutral status word."""
+
+    code: str
+    pin: str
+
+
+@dataclass(frozen=True)
+class QuickExit:
+    """Wipe the session state and any resume copy now."""
+
+
+Effect = SubmitCase | CheckCase | QuickExit
+
+
+@dataclass(frozen=True)
+class State:
+    """Where a session is: language, screen path, answers so far, misses, page. JSON-safe."""
+
+    lang: str
+    stack: tuple[str, ...]
+    answers: Mapping[str, str] = field(default_factory=dict)
+    misses: int = 0
+    page: int = 0
+    ended: bool = False
+    resuming: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        """Return plain JSON types only."""
+        return {
+            "v": 1,
+            "lang": self.lang,
+            "stack": list(self.stack),
+            "answers": dict(self.answers),
+            "misses": self.misses,
+            "page": self.page,
+            "ended": self.ended,
+            "resuming": self.resuming,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> State:
+        """Rebuild a state saved by to_dict; raise FlowError on anything malformed."""
+        lang, stack, answers = data.get("lang"), data.get("stack"), data.get("answers")
+        misses, page = data.get("misses"), data.get("page")
+        ended, resuming = data.get("ended"), data.get("resuming")
+        if data.get("v") != 1 or not isinstance(lang, str):
+            raise FlowError("saved state has an unknown version or no language")
+        if not isinstance(stack, list) or not all(isinstance(s, str) for s in stack) or not stack:
+            raise FlowError("saved state has no screen path")
+        if not isinstance(answers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in answers.items()
+        ):
+            raise FlowError("saved state answers are not strings")
+        if type(misses) is not int or type(page) is not int or misses < 0 or page < 0:
+            raise FlowError("saved state counters are not small integers")
+        if not isinstance(ended, bool) or not isinstance(resuming, bool):
+            raise FlowError("saved state flags are not booleans")
+        return cls(lang, tuple(stack), dict(answers), misses, page, ended, resuming)
+
+    @property
+    def screen_id(self) -> str:
+        """Return the id of the screen the session is on."""
+        return self.stack[-1]
+
+
+@dataclass(frozen=True)
+class Step:
+    """The result of one hop: what to show, the new state, and what the shell must do."""
+
+    screen: Screen
+    state: State
+    effects: tuple[Effect, ...] = ()
