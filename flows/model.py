@@ -178,6 +178,12 @@ class State:
         """Return the id of the screen the session is on."""
         return self.stack[-1]
 
+    @property
+    def flow(self) -> str:
+        """Return the flow the session is in ("report", "help", "case", "rights", ...) or "main"."""
+        # Screen ids are "<flow>.<step>", and the first screen after the main menu names the flow.
+        return self.stack[1].split(".")[0] if len(self.stack) > 1 else "main"
+
 
 @dataclass(frozen=True)
 class Step:

@@ -315,3 +315,13 @@ def test_the_resume_prompt_reveals_nothing_typed(bundle: Bundle) -> None:
     text = render_ussd(bundle, saved.lang, prompt.screen)
     assert "segredo" not in text
     assert prompt.screen.key == "sys.resume"
+
+
+@pytest.mark.parametrize(
+    ("inputs", "flow"),
+    [([], "main"), (["1", "1"], "report"), (["2"], "help"), (["3"], "case"), (["4"], "rights")],
+)
+def test_the_state_names_the_flow_so_the_shell_knows_what_is_worth_resuming(
+    bundle: Bundle, inputs: list[str], flow: str
+) -> None:
+    assert replay(bundle, inputs).state.flow == flow
