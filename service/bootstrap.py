@@ -60,6 +60,15 @@ class WebContainer:
     redis_client: redis.Redis | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
+    def close(self) -> None:
+        """Release connections and stop in-process jobs (tests, clean shutdown)."""
+        stop = getattr(self.queue, "stop", None)
+        if callable(stop):
+            stop()
+        if self.redis_client is not None:
+            self.redis_client.close()
+        self.engine.dispose()
+
     def bad_request_reply(self) -> UssdReply:
         return UssdReply(render_ussd(self.bundle, "pt", system_screen("sys.bad_request")), True)
 

@@ -209,7 +209,7 @@ class UssdService:
             self._cipher.seal(json.dumps(record).encode(), _context("s", session)),
             self._limits.session_ttl_seconds,
         )
-        if getattr(result.state, "flow", None) in RESUMABLE_FLOWS:
+        if _resumable(result.state):
             self._save_resume(caller, result.state.to_dict())
 
     def _save_resume(self, caller: str, state: dict[str, object]) -> None:
@@ -253,6 +253,11 @@ class UssdService:
 
     def _render(self, screen: Screen, lang: str) -> UssdReply:
         return UssdReply(text=render_ussd(self._bundle, lang, screen), ends=screen.ends)
+
+
+def _resumable(state: State) -> bool:
+    """Only a report or help request in progress is worth offering again."""
+    return not state.ended and state.flow in RESUMABLE_FLOWS
 
 
 def _extends(previous: str, text: str) -> bool:

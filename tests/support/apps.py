@@ -30,7 +30,9 @@ def production_settings(home: Path, database_url: str, redis_url: str, token: st
             "WEBHOOK_TOKEN": token,
         }
     )
-    upgrade_schema(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    upgrade_schema(engine)
+    engine.dispose()
     KeyStore.generate(settings.keys_dir)
     return settings
 

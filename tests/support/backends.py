@@ -1,0 +1,65 @@
+"""Run the whole web service over HTTP on either backend, and read back what it stored."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from config.settings import Settings
+from crypto import ContactOpener, KeyStore, ReportOpener
+from service.bootstrap import WebContainer
+from service.db.models import Case
+from tests.support.apps import embedded_settings, make_app, production_settings
+from tests.support.live_server import serve
+from tests.support.phone import Phone
+
+
+@dataclass
+class RunningService:
+    """A service under test: its URL, settings, container, and a way to make phones."""
+
+    url: str
+    settings: Settings
+    container: WebContainer
+
+    def phone(self, number: str = "+258841234567") -> Phone:
+        return Phone(self.url, number, self.settings.webhook_token)
+
+    def cases(self) -> list[Case]:
+        with self.container.sessions() as db:
+            return list(db.scalars(select(Case).order_by(Case.id)))
+
+    def open_content(self, case: Case) -> dict[str, object]:
+        """What only the desk can do: open the sealed content with the report private key."""
+        opener = ReportOpener(KeyStore(self.settings.keys_dir).report_private())
+        data: dict[str, object] = json.loads(opener.open_report(case.content_sealed, case.ref))
+        return data
+
+    def open_contact(self, case: Case) -> str:
+        """What only the worker can do: open the reporter's number."""
+        assert case.contact_sealed is not None
+        opener = ContactOpener(KeyStore(self.settings.keys_dir).contact_private())
+        return opener.open_contact(case.contact_sealed, case.ref)
+
+
+@contextmanager
+def running_service(
+    backend: str, home: Path, postgres_url: str | None = None, redis_url: str | None = None,
+    token: str | None = None,
+) -> Iterator[RunningService]:
+    if backend == "embedded":
+        settings = embedded_settings(home)
+    else:
+        assert postgres_url and redis_url and token
+        settings = production_settings(home, postgres_url, redis_url, token)
+    app, container = make_app(settings)
+    try:
+        with serve(app) as url:
+            yield RunningService(url, settings, container)
+    finally:
+        container.close()

@@ -1,0 +1,93 @@
+"""USSD journeys as a reporter types them, menu number by menu number."""
+
+from __future__ import annotations
+
+import re
+
+from tests.support.phone import Phone
+
+CODE = re.compile(r"\b(\d{9})\b")
+SKIP = "1"  # The optional screens take 1 to skip.
+
+# Menu numbers, as shown on the screens (option numbers run on across pages).
+MAIN = {"report": "1", "help": "2", "check": "3", "rights": "4", "language": "5"}
+LANGUAGE = {"pt": "1", "en": "2"}
+HELP_TYPES = {"callback": "1", "pep": "2", "psychosocial": "3", "legal": "4", "police": "5"}
+CONTACT = {"sms": "1", "call": "2", "none": "3"}
+YES, NO = "1", "2"
+
+
+def open_menu(phone: Phone, lang: str) -> str:
+    """Dial and, for English, switch language from the main menu."""
+    screen = phone.dial()
+    if lang != "pt":
+        phone.send(MAIN["language"])
+        screen = phone.send(LANGUAGE[lang])
+    return screen
+
+
+def report_answers(
+    *,
+    danger: bool = True,
+    contact: str = "sms",
+    police_ok: bool = False,
+    description: str | None = "marker",
+    pin: str | None = "2468",
+    province: str = "5",
+    perpetrator: str = "1",
+) -> list[str]:
+    """Inputs from the main menu to the confirm screen of a report (rape, today, health)."""
+    return [
+        MAIN["report"],
+        "1",  # forced sex or touching
+        "1",  # rape
+        YES if danger else NO,
+        "1",  # today
+        perpetrator,
+        province,
+        "1",  # help: health
+        CONTACT[contact],
+        YES if police_ok else NO,
+        description if description is not None else SKIP,
+        pin if pin is not None else SKIP,
+    ]
+
+
+def file_report(phone: Phone, lang: str = "pt", **answers: object) -> str:
+    """Walk a whole report and send it; return the case code shown on the last screen."""
+    open_menu(phone, lang)
+    for answer in report_answers(**answers):  # type: ignore[arg-type]
+        phone.send(answer)
+    final = phone.send("1")  # send
+    assert phone.ended, final
+    return code_on(final)
+
+
+def ask_for_help(
+    phone: Phone, help_type: str, lang: str = "pt", contact: str = "sms", pin: str | None = "1357"
+) -> str:
+    """Walk the help request; callback implies a call and skips the contact question."""
+    open_menu(phone, lang)
+    phone.send(MAIN["help"])
+    phone.send(HELP_TYPES[help_type])
+    if help_type != "callback":
+        phone.send(CONTACT[contact])
+    phone.send("5")  # Sofala
+    final = phone.send(pin if pin is not None else SKIP)
+    assert phone.ended, final
+    return code_on(final)
+
+
+def check_case(phone: Phone, code: str, pin: str, lang: str = "pt") -> str:
+    open_menu(phone, lang)
+    phone.send(MAIN["check"])
+    phone.send(code)
+    screen = phone.send(pin)
+    assert phone.ended, screen
+    return screen
+
+
+def code_on(screen: str) -> str:
+    found = CODE.search(screen)
+    assert found, f"no case code on {screen!r}"
+    return found.group(1)
