@@ -78,3 +78,7 @@ class _QuietHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,4 @@
-"""Commit a report or help request: routing envelope in clear, content and contact sealed, outbox."""
+"""Commit a report or help request: envelope in clear, content and contact sealed, outbox row."""
 
 from __future__ import annotations
 
@@ -82,7 +82,9 @@ class Intake:
                 db.flush()
                 outbox.append(OutboxJob(job="assign_case", case_id=case.id, created_at=now))
             else:
-                code = self._state_cipher.open(case.code_sealed or b"", _code_context(case)).decode()
+                code = self._state_cipher.open(
+                    case.code_sealed or b"", _code_context(case)
+                ).decode()
                 if case.stage == "final":
                     return Submitted(code=code, case_id=case.id, outbox_ids=(), created=False)
             created = bool(outbox)
@@ -150,7 +152,9 @@ class Intake:
         else:
             case.contact_sealed = None
         # Only a reporter who asked for SMS can be matched later (STOP, STATUS by SMS).
-        case.contact_digest = self._hasher.officer_digest(phone) if envelope.contact == "sms" else None
+        case.contact_digest = (
+            self._hasher.officer_digest(phone) if envelope.contact == "sms" else None
+        )
         case.pin_digest = self._hasher.pin_digest(code, pin) if pin else None
 
 

@@ -1,4 +1,4 @@
-"""Short-lived key-value storage for sessions, locks and counters: Redis, or memory when embedded."""
+"""Short-lived storage for sessions, locks and counters: Redis, or memory when embedded."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ class RedisStore:
         self._redis = client
 
     def get(self, key: str) -> bytes | None:
-        return self._call(lambda: self._redis.get(key))  # type: ignore[no-any-return]
+        value = self._call(lambda: self._redis.get(key))
+        return value if isinstance(value, bytes) else None
 
     def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         self._call(lambda: self._redis.set(key, value, ex=ttl_seconds))
@@ -141,7 +142,7 @@ class MemoryStore:
                 if not lock.locked():
                     self._locks.pop(key, None)
 
-    def keys(self) -> list[str]:
+    def live_keys(self) -> list[str]:
         with self._guard:
             return [key for key in self._values if self._live(key) is not None]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 

@@ -1,13 +1,15 @@
-"""One USSD hop: find the new input, run the flow one step, apply its effects, remember the reply."""
+"""One USSD hop: find the new input, run the flow a step, apply its effects, remember the reply."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
+from config.settings import Limits
 from crypto import CryptoError, Pseudonymiser, SecretHasher, StateCipher
 from flows import (
     Bundle,
@@ -28,7 +30,6 @@ from service.intake import Intake
 from service.kv import KeyValueStore, StoreUnavailable
 from service.outbox import Dispatcher
 from service.status_check import StatusChecker
-from config.settings import Limits
 
 log = logging.getLogger(__name__)
 
@@ -180,10 +181,8 @@ class UssdService:
             return False
 
     def _count_report(self, caller: str) -> None:
-        try:
+        with suppress(StoreUnavailable):
             self._store.incr(f"hs:rl:r:{caller}", 3600)
-        except StoreUnavailable:
-            pass
 
     def _remember(
         self,
@@ -238,10 +237,8 @@ class UssdService:
         return None
 
     def _forget_resume(self, phone: str, now: datetime) -> None:
-        try:
+        with suppress(StoreUnavailable):
             self._store.delete(*(f"hs:r:{c}" for c in self._callers(phone, now)))
-        except StoreUnavailable:
-            pass
 
     def _callers(self, phone: str, now: datetime) -> tuple[str, str]:
         """The caller's pseudonym in this period and the last (resume spans a period change)."""

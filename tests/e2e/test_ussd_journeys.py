@@ -103,7 +103,12 @@ def test_every_kind_of_help_request_is_committed(
     code = ask_for_help(phone, help_type, lang)
 
     [case] = service.cases()
-    assert (case.kind, case.help, case.province, case.stage) == ("help", help_type, "sofala", "final")
+    assert (case.kind, case.help, case.province, case.stage) == (
+        "help",
+        help_type,
+        "sofala",
+        "final",
+    )
     assert case.contact == ("call" if help_type == "callback" else "sms")
     assert case.urgent == (help_type == "pep")
     assert service.open_content(case)["code"] == code

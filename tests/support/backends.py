@@ -49,7 +49,10 @@ class RunningService:
 
 @contextmanager
 def running_service(
-    backend: str, home: Path, postgres_url: str | None = None, redis_url: str | None = None,
+    backend: str,
+    home: Path,
+    postgres_url: str | None = None,
+    redis_url: str | None = None,
     token: str | None = None,
 ) -> Iterator[RunningService]:
     if backend == "embedded":

@@ -71,8 +71,19 @@ class PrivateRedis:
         if not binary:
             raise ServiceMissing("redis-server is not installed (apt-get install redis-server).")
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -103,12 +114,25 @@ class PrivatePostgres:
         if not data.exists():
             subprocess.run(
                 [_postgres_bin("initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"],
-                check=True, capture_output=True, **_as_postgres_user(),
+                check=True,
+                capture_output=True,
+                **_as_postgres_user(),
             )
         subprocess.run(
-            [_postgres_bin("pg_ctl"), "-D", str(data), "-l", str(self.folder / "log"), "-w",
-             "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}", "start"],
-            check=True, capture_output=True, **_as_postgres_user(),
+            [
+                _postgres_bin("pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(self.folder / "log"),
+                "-w",
+                "-o",
+                f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+            **_as_postgres_user(),
         )
         self.started = True
         _wait_until(lambda: postgres_reachable(self.url), "private PostgreSQL")
@@ -118,7 +142,9 @@ class PrivatePostgres:
         if self.started:
             subprocess.run(
                 [_postgres_bin("pg_ctl"), "-D", str(self.folder / "data"), "-m", mode, "stop"],
-                check=False, capture_output=True, **_as_postgres_user(),
+                check=False,
+                capture_output=True,
+                **_as_postgres_user(),
             )
             self.started = False
 
