@@ -19,7 +19,7 @@ class _Quiet(WSGIRequestHandler):
 def serve(app: Flask) -> Iterator[str]:
     """Yield the base URL of the running server; shut it down afterwards."""
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
