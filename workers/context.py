@@ -5,23 +5,31 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
-from crypto import KeyStore
+from crypto import ContactOpener, ContactSealer, KeyStore
 from service.bootstrap import make_redis, open_keys
+from service.casework.assignment import AckDeadlines
+from service.casework.delivery import RetryPolicy
+from service.casework.outbound import OutboundWriter
+from service.casework.sms_dispatch import SmsDispatcher
+from service.casework.texts import SmsTexts, load_texts
 from service.clock import utcnow
 from service.db.engine import make_engine, make_sessionmaker
+from service.outbox import Dispatcher
 from service.queueing import JobQueue, RqJobQueue
+from service.sms.factory import make_gateway
+from service.sms.gateway import SmsGateway
 
 
 @dataclass
 class WorkerContext:
-    """What jobs need: SQL, the worker's keys, the queue for follow-up jobs, a clock."""
+    """What jobs need: SQL, the worker's keys, the queue for follow-ups, a clock, an SMS gateway."""
 
     settings: Settings
     engine: Engine
@@ -29,6 +37,25 @@ class WorkerContext:
     keys: KeyStore
     queue: JobQueue
     clock: Callable[[], datetime]
+    gateway: SmsGateway
+    # The contact private key: opens reporters' and officers' numbers, case codes, SMS rows.
+    opener: ContactOpener
+    sealer: ContactSealer
+    texts: SmsTexts
+    deadlines: AckDeadlines = field(default_factory=AckDeadlines)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    @property
+    def outbound(self) -> OutboundWriter:
+        return OutboundWriter(self.sealer, self.clock)
+
+    @property
+    def sms(self) -> SmsDispatcher:
+        return SmsDispatcher(self.queue, self.sessions, self.clock)
+
+    @property
+    def outbox(self) -> Dispatcher:
+        return Dispatcher(self.queue, self.sessions, self.clock)
 
 
 _current: WorkerContext | None = None
@@ -36,7 +63,11 @@ _guard = threading.Lock()
 
 
 def build_worker(
-    settings: Settings, *, queue: JobQueue | None = None, clock: Callable[[], datetime] = utcnow
+    settings: Settings,
+    *,
+    queue: JobQueue | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    gateway: SmsGateway | None = None,
 ) -> WorkerContext:
     """Build the worker's parts; `queue` is given in the embedded default (one process)."""
     engine = make_engine(settings.database_url)
@@ -45,13 +76,18 @@ def build_worker(
         if connection is None:
             raise RuntimeError("a separate worker process needs REDIS_URL")
         queue = RqJobQueue(connection)
+    keys = open_keys(settings)
     return WorkerContext(
         settings=settings,
         engine=engine,
         sessions=make_sessionmaker(engine),
-        keys=open_keys(settings),
+        keys=keys,
         queue=queue,
         clock=clock,
+        gateway=gateway or make_gateway(settings, clock),
+        opener=ContactOpener(keys.contact_private()),
+        sealer=ContactSealer(keys.contact_public()),
+        texts=load_texts(),
     )
 
 

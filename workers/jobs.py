@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from service.casework.delivery import send_sms as deliver_sms
+from service.casework.escalation import check_ack_deadline as check_deadline
 from service.casework.outbox_jobs import run_outbox
 from workers.context import current
+from workers.maintenance import run_maintenance as maintain
 
 
 def run_outbox_job(outbox_id: int) -> None:
     """Run one transactional-outbox row; a row already done is skipped."""
     run_outbox(current(), outbox_id)
+
+
+def send_sms(sms_id: int) -> None:
+    """Send one outbound SMS row; a row already sent, failed or cancelled is skipped."""
+    deliver_sms(current(), sms_id)
+
+
+def check_ack_deadline(assignment_id: int) -> None:
+    """Escalate an assignment still unacknowledged at its deadline; early runs look again later."""
+    check_deadline(current(), assignment_id)
+
+
+def run_maintenance() -> None:
+    """Sweep what was left behind, then schedule the next sweep."""
+    maintain(current())

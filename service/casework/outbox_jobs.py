@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from service.casework.assignment import assign_new_case, reassign_case, reroute_completed_case
+from service.casework.contact_disclosure import disclose_contact
+from service.casework.reporter_updates import notify_reporter
 from service.db.models import OutboxJob
 
 if TYPE_CHECKING:
@@ -16,7 +20,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Handler = Callable[["WorkerContext", int | None], None]
-HANDLERS: dict[str, Handler] = {}
+# Written by the intake (assign_case, case_completed), the SMS inbox (officer commands) and the
+# officer CLI (reassign_case). Each takes the row's case id.
+HANDLERS: dict[str, Handler] = {
+    "assign_case": assign_new_case,
+    "case_completed": reroute_completed_case,
+    "reassign_case": reassign_case,
+    "notify_reporter_handled": partial(notify_reporter, word="handled"),
+    "notify_reporter_referred": partial(notify_reporter, word="referred"),
+    "notify_reporter_concluded": partial(notify_reporter, word="concluded"),
+    "disclose_contact": disclose_contact,
+}
 
 
 def run_outbox(context: WorkerContext, outbox_id: int) -> None:

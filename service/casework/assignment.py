@@ -1,0 +1,263 @@
+"""Assign cases to officers and alert them: new cases, final answers, officers who left."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.casework.audit import record_event
+from service.casework.followups import FollowUps
+from service.casework.outbound import OFFICER
+from service.casework.routing import (
+    CaseFacts,
+    OfficerFacts,
+    choose_officer,
+    may_see,
+    should_reroute,
+)
+from service.casework.vocab import CLOSED, OPEN_STATUSES
+from service.db.casework_models import Assignment, Officer
+from service.db.models import Case
+
+if TYPE_CHECKING:
+    from workers.context import WorkerContext
+
+log = logging.getLogger(__name__)
+
+ACTOR = "worker"
+# Statuses a new holder resets to "assigned"; later stages (referred, follow-up) are kept.
+EARLY_STATUSES = frozenset({"received", "assigned", "acknowledged", "reopened"})
+
+
+@dataclass(frozen=True)
+class AckDeadlines:
+    """How long an officer has to acknowledge a case before it moves on."""
+
+    urgent: timedelta = timedelta(minutes=15)
+    normal: timedelta = timedelta(hours=24)
+
+    def for_case(self, case: Case) -> timedelta:
+        # PEP must start within 72 hours of exposure: every hour of a slow reply counts.
+        return self.urgent if case.urgent or case.pep_window else self.normal
+
+
+def case_facts(case: Case) -> CaseFacts:
+    return CaseFacts(
+        province=case.province,
+        help=case.help,
+        police_perpetrator=case.police_perpetrator,
+        police_ok=case.police_ok,
+    )
+
+
+def officer_facts(db: Session) -> list[OfficerFacts]:
+    """Every active officer with the number of open cases they hold."""
+    open_counts = dict(
+        db.execute(
+            select(Assignment.officer_id, func.count())
+            .join(Case, Case.id == Assignment.case_id)
+            .where(Assignment.ended_at.is_(None), Case.status.in_(OPEN_STATUSES))
+            .group_by(Assignment.officer_id)
+        ).all()
+    )
+    officers = db.scalars(select(Officer).where(Officer.active.is_(True))).all()
+    return [
+        OfficerFacts(
+            id=o.id,
+            role=o.role,
+            province=o.province,
+            on_duty=o.on_duty,
+            active=o.active,
+            open_cases=int(open_counts.get(o.id, 0)),
+        )
+        for o in officers
+    ]
+
+
+def lock_case(db: Session, case_id: int) -> Case | None:
+    """Lock the case row: every change to a case's workflow takes this lock first."""
+    return db.scalars(select(Case).where(Case.id == case_id).with_for_update()).one_or_none()
+
+
+def current_assignment(db: Session, case_id: int) -> Assignment | None:
+    return db.scalars(
+        select(Assignment).where(Assignment.case_id == case_id, Assignment.ended_at.is_(None))
+    ).one_or_none()
+
+
+def end_assignment(db: Session, assignment: Assignment, reason: str, now: datetime) -> None:
+    assignment.ended_at = now
+    assignment.end_reason = reason
+    # Flush now: the partial unique index allows one current assignment per case.
+    db.flush()
+
+
+def assign_new_case(ctx: WorkerContext, case_id: int | None) -> None:
+    """Outbox job `assign_case`: give a new case (or urgent partial case) its first holder."""
+    if case_id is None:
+        return
+    followups = FollowUps()
+    with ctx.sessions.begin() as db:
+        case = lock_case(db, case_id)
+        if case is None or case.status == CLOSED or current_assignment(db, case_id):
+            return  # Already assigned: this is a second run.
+        hand_to_next(ctx, db, case, "new", followups)
+    followups.run(ctx)
+
+
+def reroute_completed_case(ctx: WorkerContext, case_id: int | None) -> None:
+    """Outbox job `case_completed`: the final answers may call for another holder."""
+    if case_id is None:
+        return
+    followups = FollowUps()
+    with ctx.sessions.begin() as db:
+        case = lock_case(db, case_id)
+        if case is None or case.status == CLOSED:
+            return
+        _reroute_if_needed(ctx, db, case, "rerouted", followups)
+    followups.run(ctx)
+
+
+def reassign_case(ctx: WorkerContext, case_id: int | None) -> None:
+    """Outbox job `reassign_case`: the holder was deactivated or went off duty."""
+    if case_id is None:
+        return
+    followups = FollowUps()
+    with ctx.sessions.begin() as db:
+        case = lock_case(db, case_id)
+        if case is None or case.status == CLOSED:
+            return
+        _reroute_if_needed(ctx, db, case, "reassigned", followups)
+    followups.run(ctx)
+
+
+def _reroute_if_needed(
+    ctx: WorkerContext, db: Session, case: Case, reason: str, followups: FollowUps
+) -> None:
+    holder = current_assignment(db, case.id)
+    if holder is None:
+        hand_to_next(ctx, db, case, "new", followups)
+        return
+    facts, officers = case_facts(case), officer_facts(db)
+    holder_facts = next((o for o in officers if o.id == holder.officer_id), None)
+    if holder_facts is not None and not should_reroute(facts, holder_facts, officers):
+        return
+    end_assignment(db, holder, reason, ctx.clock())
+    record_event(
+        db,
+        at=ctx.clock(),
+        actor=ACTOR,
+        action="unassigned",
+        case_id=case.id,
+        officer_id=holder.officer_id,
+        detail=reason,
+    )
+    hand_to_next(ctx, db, case, reason, followups, avoid=holder.officer_id)
+
+
+def hand_to_next(
+    ctx: WorkerContext,
+    db: Session,
+    case: Case,
+    reason: str,
+    followups: FollowUps,
+    *,
+    avoid: int | None = None,
+    officers: Sequence[OfficerFacts] | None = None,
+) -> Assignment | None:
+    """Assign the case to the best next officer and queue their alert; None if nobody can."""
+    now = ctx.clock()
+    pool = officers if officers is not None else officer_facts(db)
+    chosen = choose_officer(case_facts(case), pool, turns_on_case(db, case.id), avoid)
+    if chosen is None:
+        log.warning("case %s has nobody to hold it; maintenance will try again", case.id)
+        return None
+    assignment = Assignment(
+        case_id=case.id,
+        officer_id=chosen.id,
+        reason=reason,
+        assigned_at=now,
+        ack_deadline=now + ctx.deadlines.for_case(case),
+    )
+    db.add(assignment)
+    db.flush()
+    if case.status in EARLY_STATUSES:
+        case.status = "assigned"
+    case.updated_at = now
+    record_event(
+        db, at=now, actor=ACTOR, action="assigned", case_id=case.id, officer_id=chosen.id,
+        detail=reason,
+    )  # fmt: skip
+    officer = db.get(Officer, chosen.id)
+    assert officer is not None
+    followups.sms_ids.append(alert_officer(ctx, db, case, assignment, officer))
+    followups.deadlines.append((assignment.ack_deadline, assignment.id))
+    return assignment
+
+
+def turns_on_case(db: Session, case_id: int) -> dict[int, int]:
+    """How many times each officer has held this case."""
+    rows = db.execute(
+        select(Assignment.officer_id, func.count())
+        .where(Assignment.case_id == case_id)
+        .group_by(Assignment.officer_id)
+    ).all()
+    return {officer_id: int(count) for officer_id, count in rows}
+
+
+def alert_officer(
+    ctx: WorkerContext, db: Session, case: Case, assignment: Assignment, officer: Officer
+) -> int:
+    """Write the alert SMS: code, urgency, kind of help. Never content or the reporter's number."""
+    lang = officer.lang
+    minutes = int(ctx.deadlines.for_case(case).total_seconds() // 60)
+    if minutes < 120:
+        deadline = ctx.texts.render(lang, "officer.deadline_minutes", n=str(minutes))
+    else:
+        deadline = ctx.texts.render(lang, "officer.deadline_hours", n=str(minutes // 60))
+    key = "officer.alert_urgent" if case.urgent or case.pep_window else "officer.alert"
+    body = ctx.texts.render(
+        lang,
+        key,
+        code=open_case_code(ctx, case),
+        help=ctx.texts.help_label(lang, case.help),
+        deadline=deadline,
+    )
+    row = ctx.outbound.add(
+        db,
+        recipient=officer_phone(ctx, officer),
+        body=body,
+        purpose="officer_alert",
+        audience=OFFICER,
+        case_id=case.id,
+        officer_id=officer.id,
+        dedupe_key=f"alert:{assignment.id}",
+    )
+    return row.id
+
+
+def open_case_code(ctx: WorkerContext, case: Case) -> str:
+    """The case code, opened from the copy sealed for the worker."""
+    if case.code_for_worker is None:
+        raise LookupError(f"case {case.id} has no code sealed for the worker")
+    return ctx.opener.open_contact(case.code_for_worker, "code:" + case.ref)
+
+
+def officer_phone(ctx: WorkerContext, officer: Officer) -> str:
+    return ctx.opener.open_contact(officer.phone_sealed, "officer:" + officer.ref)
+
+
+def may_hold(case: Case, officer: Officer) -> bool:
+    """Whether the conflict-of-interest rule lets `officer` hold `case`."""
+    return may_see(
+        case_facts(case),
+        OfficerFacts(
+            officer.id, officer.role, officer.province, officer.on_duty, officer.active, 0
+        ),
+    )

@@ -1,0 +1,135 @@
+"""Acknowledgement deadlines: a case nobody confirms in time moves on, and a coordinator is told."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.casework.assignment import (
+    case_facts,
+    end_assignment,
+    hand_to_next,
+    lock_case,
+    officer_facts,
+    officer_phone,
+    open_case_code,
+)
+from service.casework.audit import record_event
+from service.casework.followups import FollowUps, schedule_deadline
+from service.casework.outbound import OFFICER
+from service.casework.routing import OfficerFacts, coordinators_to_tell
+from service.casework.texts import officer_name
+from service.casework.vocab import CLOSED
+from service.db.casework_models import Assignment, Officer
+from service.db.models import Case
+
+if TYPE_CHECKING:
+    from workers.context import WorkerContext
+
+log = logging.getLogger(__name__)
+
+# Maintenance checks deadlines this far past due, in case a scheduled check was lost.
+OVERDUE_GRACE = timedelta(seconds=30)
+
+
+def check_ack_deadline(ctx: WorkerContext, assignment_id: int) -> None:
+    """Escalate if the assignment is still unacknowledged past its deadline; safe early or late."""
+    followups = FollowUps()
+    early_until: datetime | None = None
+    with ctx.sessions.begin() as db:
+        first_look = db.get(Assignment, assignment_id)
+        if first_look is None:
+            return
+        case = lock_case(db, first_look.case_id)
+        assignment = db.get(Assignment, assignment_id, populate_existing=True)
+        if case is None or assignment is None or not _still_waiting(case, assignment):
+            return
+        now = ctx.clock()
+        if now < assignment.ack_deadline:
+            early_until = assignment.ack_deadline  # Run early: look again at the deadline.
+        else:
+            _escalate(ctx, db, case, assignment, followups)
+    if early_until is not None:
+        schedule_deadline(ctx, early_until, assignment_id)
+    followups.run(ctx)
+
+
+def escalate_overdue(ctx: WorkerContext) -> int:
+    """Check every unacknowledged assignment well past its deadline (lost scheduled checks)."""
+    cutoff = ctx.clock() - OVERDUE_GRACE
+    with ctx.sessions() as db:
+        ids = db.scalars(
+            select(Assignment.id)
+            .where(
+                Assignment.ended_at.is_(None),
+                Assignment.acknowledged_at.is_(None),
+                Assignment.ack_deadline < cutoff,
+            )
+            .order_by(Assignment.ack_deadline)
+            .limit(200)
+        ).all()
+    for assignment_id in ids:
+        check_ack_deadline(ctx, assignment_id)
+    return len(ids)
+
+
+def _still_waiting(case: Case, assignment: Assignment) -> bool:
+    return (
+        assignment.ended_at is None and assignment.acknowledged_at is None and case.status != CLOSED
+    )
+
+
+def _escalate(
+    ctx: WorkerContext, db: Session, case: Case, assignment: Assignment, followups: FollowUps
+) -> None:
+    now = ctx.clock()
+    officers = officer_facts(db)
+    end_assignment(db, assignment, "escalated", now)
+    record_event(
+        db, at=now, actor="worker", action="escalated", case_id=case.id,
+        officer_id=assignment.officer_id,
+    )  # fmt: skip
+    successor = hand_to_next(
+        ctx, db, case, "escalated", followups, avoid=assignment.officer_id, officers=officers
+    )
+    if successor is None:
+        # Nobody at all can hold it (not even the last holder): maintenance assigns it later.
+        log.warning("case %s: escalation found nobody; maintenance will retry", case.id)
+        return
+    _tell_coordinators(ctx, db, case, successor, officers, followups)
+
+
+def _tell_coordinators(
+    ctx: WorkerContext,
+    db: Session,
+    case: Case,
+    successor: Assignment,
+    officers: list[OfficerFacts],
+    followups: FollowUps,
+) -> None:
+    new_holder = db.get(Officer, successor.officer_id)
+    assert new_holder is not None
+    code = open_case_code(ctx, case)
+    for coordinator_facts in coordinators_to_tell(case_facts(case), officers):
+        if coordinator_facts.id == successor.officer_id:
+            continue  # They have the alert itself.
+        coordinator = db.get(Officer, coordinator_facts.id)
+        assert coordinator is not None
+        body = ctx.texts.render(
+            coordinator.lang, "officer.escalated", code=code, name=officer_name(new_holder.name)
+        )
+        row = ctx.outbound.add(
+            db,
+            recipient=officer_phone(ctx, coordinator),
+            body=body,
+            purpose="coordinator_notice",
+            audience=OFFICER,
+            case_id=case.id,
+            officer_id=coordinator.id,
+            dedupe_key=f"notice:{successor.id}:{coordinator.id}",
+        )
+        followups.sms_ids.append(row.id)

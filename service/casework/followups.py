@@ -1,0 +1,36 @@
+"""What a worker transaction leaves to do once it has committed: send SMS, set deadlines."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workers.context import WorkerContext
+
+log = logging.getLogger(__name__)
+
+DEADLINE_JOB = "workers.jobs.check_ack_deadline"
+
+
+@dataclass
+class FollowUps:
+    """Collected inside a transaction, run after it commits (never before: the rows must exist)."""
+
+    sms_ids: list[int] = field(default_factory=list)
+    deadlines: list[tuple[datetime, int]] = field(default_factory=list)
+
+    def run(self, ctx: WorkerContext) -> None:
+        ctx.sms.enqueue(self.sms_ids)
+        for when, assignment_id in self.deadlines:
+            schedule_deadline(ctx, when, assignment_id)
+
+
+def schedule_deadline(ctx: WorkerContext, when: datetime, assignment_id: int) -> None:
+    """Run the acknowledgement check at `when`; if this fails, maintenance finds it overdue."""
+    try:
+        ctx.queue.enqueue_at(when, DEADLINE_JOB, assignment_id)
+    except Exception as error:
+        log.warning("deadline not scheduled (%s); maintenance will check", type(error).__name__)

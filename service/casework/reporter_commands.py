@@ -1,0 +1,121 @@
+"""What a reporter can text: STOP, STATUS <code> <PIN>, HELP; anything else is kept sealed."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from crypto import ContactSealer, ReportSealer, SecretHasher
+from service.casework.sms_commands import FreeText, ReporterCommand
+from service.casework.texts import DEFAULT_LANG, SmsTexts
+from service.db.casework_models import OutboundSms, StructuringItem
+from service.db.models import Case
+from service.status_check import StatusChecker
+
+# The status checker's screen keys, as SMS texts.
+STATUS_TEXTS = {
+    "status.received": "reporter.received",
+    "status.handled": "reporter.handled",
+    "status.referred": "reporter.referred",
+    "status.concluded": "reporter.concluded",
+}
+
+
+@dataclass(frozen=True)
+class ReporterResult:
+    """The reply for the sender, if any, and how the message was handled (a count name)."""
+
+    reply: str | None
+    handled_as: str
+
+
+class ReporterCommands:
+    """Answer reporters by SMS with the same rules as USSD: neutral words, one refusal for all."""
+
+    def __init__(
+        self,
+        hasher: SecretHasher,
+        report_sealer: ReportSealer,
+        contact_sealer: ContactSealer,
+        status: StatusChecker,
+        texts: SmsTexts,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._hasher = hasher
+        self._report_sealer = report_sealer
+        self._contact_sealer = contact_sealer
+        self._status = status
+        self._texts = texts
+        self._clock = clock
+
+    def run(self, db: Session, sender: str, message: ReporterCommand | FreeText) -> ReporterResult:
+        digest = self._hasher.officer_digest(sender)
+        if isinstance(message, FreeText):
+            return self._keep_free_text(db, sender, digest, message.text)
+        lang = message.lang
+        if message.verb == "stop":
+            self._stop(db, digest)
+            # No reply: STOP means no more SMS, starting now.
+            return ReporterResult(None, "reporter_stop")
+        if message.verb == "help":
+            return ReporterResult(self._texts.render(lang, "reporter.help"), "reporter_help")
+        if not message.code:
+            return ReporterResult(
+                self._texts.render(lang, "reporter.status_usage"), "reporter_status"
+            )
+        screen = self._status.check(message.code, message.pin, "sms:" + digest)
+        key = STATUS_TEXTS.get(screen)
+        if key is None:
+            return ReporterResult(
+                self._texts.render(lang, "reporter.status_unknown"), "reporter_status"
+            )
+        return ReporterResult(self._texts.render(lang, key, code=message.code), "reporter_status")
+
+    def _stop(self, db: Session, digest: str) -> None:
+        """Opt every case of this number out, and cancel updates not yet sent."""
+        case_ids = db.scalars(select(Case.id).where(Case.contact_digest == digest)).all()
+        if not case_ids:
+            return
+        db.execute(update(Case).where(Case.id.in_(case_ids)).values(sms_opt_out=True))
+        db.execute(
+            update(OutboundSms)
+            .where(
+                OutboundSms.case_id.in_(case_ids),
+                OutboundSms.purpose == "reporter_update",
+                OutboundSms.status.in_(("pending", "retry")),
+            )
+            .values(status="cancelled", updated_at=self._clock())
+        )
+
+    def _keep_free_text(self, db: Session, sender: str, digest: str, text: str) -> ReporterResult:
+        ref = secrets.token_hex(16)
+        lang = self._lang_of(db, digest)
+        db.add(
+            StructuringItem(
+                ref=ref,
+                content_sealed=self._report_sealer.seal_report(
+                    text.encode("utf-8"), "inbox:" + ref
+                ),
+                contact_sealed=self._contact_sealer.seal_contact(sender, "inbox:" + ref),
+                contact_digest=digest,
+                lang=lang,
+                status="new",
+                received_at=self._clock(),
+            )
+        )
+        return ReporterResult(self._texts.render(lang, "reporter.thanks"), "free_text")
+
+    def _lang_of(self, db: Session, digest: str) -> str:
+        """The language of the sender's latest case that agreed to SMS, else the default."""
+        lang = db.scalar(
+            select(Case.lang)
+            .where(Case.contact_digest == digest)
+            .order_by(Case.created_at.desc())
+            .limit(1)
+        )
+        return lang or DEFAULT_LANG

@@ -1,0 +1,104 @@
+"""Case-work vocabularies: officer roles, provinces, help → role, closure reasons, referrals."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+
+POLICE_LIAISON = "police_liaison"
+PSYCHOSOCIAL = "psychosocial"
+PARALEGAL = "paralegal"
+HEALTH_LIAISON = "health_liaison"
+COORDINATOR = "coordinator"
+ROLES = (POLICE_LIAISON, PSYCHOSOCIAL, PARALEGAL, HEALTH_LIAISON, COORDINATOR)
+
+# Province code -> display name (DOMAIN.md). Display names are accepted on the command line too.
+PROVINCES: Mapping[str, str] = {
+    "maputo_cidade": "Maputo Cidade",
+    "maputo_provincia": "Maputo Província",
+    "gaza": "Gaza",
+    "inhambane": "Inhambane",
+    "sofala": "Sofala",
+    "manica": "Manica",
+    "tete": "Tete",
+    "zambezia": "Zambézia",
+    "nampula": "Nampula",
+    "cabo_delgado": "Cabo Delgado",
+    "niassa": "Niassa",
+}
+
+# Case.help (report flow and help flow codes) -> the role that fits. Unknown help (an urgent case
+# committed before the question was reached) goes to psychosocial support, the broadest role.
+ROLE_FOR_HELP: Mapping[str, str] = {
+    "health": HEALTH_LIAISON,
+    "pep": HEALTH_LIAISON,
+    "legal": PARALEGAL,
+    "police": POLICE_LIAISON,
+    "psychosocial": PSYCHOSOCIAL,
+    "callback": PSYCHOSOCIAL,
+    "safety": PSYCHOSOCIAL,
+    "none": PSYCHOSOCIAL,
+}
+
+# Closure reasons, numbered as officers type them (FIM <code> <n>).
+CLOSURE_REASONS = (
+    "needs_met",
+    "reporter_withdrew",
+    "lost_contact",
+    "transferred",
+    "duplicate",
+    "test_or_false",
+    "reporter_declined",
+    "reporter_safety",
+)
+
+# Referral services, numbered as officers type them (ENC <code> <n>).
+POLICE_COMPLAINT = "police_complaint"
+REFERRAL_SERVICES = (
+    "health",
+    "psychosocial",
+    "legal",
+    POLICE_COMPLAINT,
+    "safety_shelter",
+    "peer_support",
+    "other",
+)
+
+# Referral outcomes, numbered as officers type them (RES <code> <referral> <n>).
+REFERRAL_OUTCOMES = ("accepted", "service_received", "declined", "service_unavailable")
+REFERRAL_MOVES: Mapping[str, frozenset[str]] = {
+    "proposed": frozenset(REFERRAL_OUTCOMES),
+    "accepted": frozenset({"service_received", "declined", "service_unavailable"}),
+}
+
+CLOSED = "closed"
+# Internal statuses in which a case still needs someone (DOMAIN.md, Case status).
+OPEN_STATUSES = frozenset(
+    {"received", "assigned", "acknowledged", "in_contact", "referred", "follow_up", "reopened"}
+)
+
+
+def role_for_help(help_code: str | None) -> str:
+    """Return the officer role that fits a case's help code."""
+    return ROLE_FOR_HELP.get(help_code or "none", PSYCHOSOCIAL)
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "_".join(folded.replace("-", " ").split())
+
+
+def province_code(text: str) -> str | None:
+    """Return the province code for a code or display name ('Zambézia', 'cabo delgado')."""
+    wanted = _plain(text)
+    for code, name in PROVINCES.items():
+        if wanted in (code, _plain(name)):
+            return code
+    return None
+
+
+def role_code(text: str) -> str | None:
+    """Return the role code for a code typed in any case ('Police_Liaison', 'police-liaison')."""
+    wanted = _plain(text)
+    return wanted if wanted in ROLES else None

@@ -1,0 +1,1 @@
+"""Outbound SMS gateways: one adapter per aggregator, and the embedded mode's local outbox log."""
