@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 import redis
 
 T = TypeVar("T")
+LOCK_STRIPES = 256
 
 
 class StoreUnavailable(Exception):
@@ -28,6 +30,46 @@ class KeyValueStore(Protocol):
     def lock(
         self, key: str, ttl_seconds: float, wait_seconds: float
     ) -> AbstractContextManager[bool]: ...
+    def begin_hop(self, hop: HopKeys, ttl_seconds: float, wait_seconds: float) -> HopStart: ...
+    def end_hop(self, hop: HopKeys, sets: Sequence[KeyWrite], deletes: Sequence[str]) -> None: ...
+
+
+@dataclass(frozen=True)
+class HopKeys:
+    """The lock that serialises one session's hops, its holder's token, and the state's key."""
+
+    lock: str
+    token: str
+    state: str
+
+
+@dataclass(frozen=True)
+class HopStart:
+    """Whether the hop got the session's lock, and the stored state if it did."""
+
+    acquired: bool
+    state: bytes | None
+
+
+@dataclass(frozen=True)
+class KeyWrite:
+    key: str
+    value: bytes
+    ttl_seconds: int
+
+
+# Writes and unlock in one round trip, and only while we still hold the lock: a hop that outlived
+# its lock must not overwrite the state of the hop that came after it.
+_END_HOP = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local n = tonumber(ARGV[2])
+for i = 1, n do
+  redis.call('SET', KEYS[1 + i], ARGV[1 + 2 * i], 'EX', ARGV[2 + 2 * i])
+end
+for i = 2 + n, #KEYS do redis.call('DEL', KEYS[i]) end
+redis.call('DEL', KEYS[1])
+return 1
+"""
 
 
 class RedisStore:
@@ -35,6 +77,34 @@ class RedisStore:
 
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
+        self._end_hop = client.register_script(_END_HOP)
+
+    def begin_hop(self, hop: HopKeys, ttl_seconds: float, wait_seconds: float) -> HopStart:
+        """Take the session's lock and read its state in one round trip (retrying while held)."""
+        deadline = time.monotonic() + wait_seconds
+        ttl_ms = int(ttl_seconds * 1000)
+        while True:
+
+            def attempt() -> list[object]:
+                pipe = self._redis.pipeline(transaction=False)
+                pipe.set(hop.lock, hop.token, nx=True, px=ttl_ms)
+                pipe.get(hop.state)
+                return list(pipe.execute())
+
+            acquired, state = self._call(attempt)
+            if acquired:
+                return HopStart(True, state if isinstance(state, bytes) else None)
+            if time.monotonic() >= deadline:
+                return HopStart(False, None)
+            time.sleep(0.01)
+
+    def end_hop(self, hop: HopKeys, sets: Sequence[KeyWrite], deletes: Sequence[str]) -> None:
+        """Write the hop's keys, delete others and release the lock, in one round trip."""
+        keys = [hop.lock, *(w.key for w in sets), *deletes]
+        args: list[bytes | str | int] = [hop.token, len(sets)]
+        for write in sets:
+            args += [write.value, write.ttl_seconds]
+        self._call(lambda: self._end_hop(keys=keys, args=args))
 
     def get(self, key: str) -> bytes | None:
         value = self._call(lambda: self._redis.get(key))
@@ -100,7 +170,8 @@ class MemoryStore:
         self._clock = clock
         self._values: dict[str, tuple[bytes, float]] = {}
         self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
+        # Striped locks: a fixed set, so locking never grows memory (sessions are short-lived).
+        self._stripes = [threading.Lock() for _ in range(LOCK_STRIPES)]
 
     def get(self, key: str) -> bytes | None:
         with self._guard:
@@ -130,17 +201,30 @@ class MemoryStore:
 
     @contextmanager
     def lock(self, key: str, ttl_seconds: float, wait_seconds: float) -> Iterator[bool]:
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
+        lock = self._stripe(key)
         acquired = lock.acquire(timeout=wait_seconds)
         try:
             yield acquired
         finally:
             if acquired:
                 lock.release()
-            with self._guard:
-                if not lock.locked():
-                    self._locks.pop(key, None)
+
+    def _stripe(self, key: str) -> threading.Lock:
+        return self._stripes[hash(key) % LOCK_STRIPES]
+
+    def begin_hop(self, hop: HopKeys, ttl_seconds: float, wait_seconds: float) -> HopStart:
+        lock = self._stripe(hop.lock)
+        if not lock.acquire(timeout=wait_seconds):
+            return HopStart(False, None)
+        return HopStart(True, self.get(hop.state))
+
+    def end_hop(self, hop: HopKeys, sets: Sequence[KeyWrite], deletes: Sequence[str]) -> None:
+        for write in sets:
+            self.set(write.key, write.value, write.ttl_seconds)
+        self.delete(*deletes)
+        lock = self._stripe(hop.lock)
+        if lock.locked():
+            lock.release()
 
     def live_keys(self) -> list[str]:
         with self._guard:

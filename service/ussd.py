@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from config.settings import Limits
@@ -14,6 +15,7 @@ from crypto import CryptoError, Pseudonymiser, SecretHasher, StateCipher
 from flows import (
     Bundle,
     CheckCase,
+    FlowError,
     QuickExit,
     Screen,
     State,
@@ -27,7 +29,7 @@ from flows import (
     system_screen,
 )
 from service.intake import Intake
-from service.kv import KeyValueStore, StoreUnavailable
+from service.kv import HopKeys, KeyValueStore, KeyWrite, StoreUnavailable
 from service.outbox import Dispatcher
 from service.status_check import StatusChecker
 
@@ -58,8 +60,16 @@ class UssdReply:
 @dataclass(frozen=True)
 class _Record:
     text: str
-    state: dict[str, object]
+    state: State
     reply: UssdReply
+
+
+@dataclass
+class _Writes:
+    """What the store must keep or forget once the hop is answered."""
+
+    sets: list[KeyWrite] = field(default_factory=list)
+    deletes: list[str] = field(default_factory=list)
 
 
 class UssdService:
@@ -93,17 +103,27 @@ class UssdService:
         """Answer one hop; with the store down, replay the flow from the `text` path instead."""
         now = self._clock()
         session = self._hasher.code_digest("ussd-session:" + hop.session_id)
+        keys = HopKeys(lock=f"hs:l:{session}", token=secrets.token_hex(8), state=f"hs:s:{session}")
         try:
-            with self._store.lock(f"hs:l:{session}", LOCK_TTL_SECONDS, LOCK_WAIT_SECONDS) as got:
-                if not got:
-                    return self._render(system_screen("sys.try_again"), "pt")
-                return self._hop_with_store(hop, session, now)
+            begun = self._store.begin_hop(keys, LOCK_TTL_SECONDS, LOCK_WAIT_SECONDS)
         except StoreUnavailable:
             log.warning("session store unavailable; replaying the hop from its text path")
             return self._hop_by_replay(hop, session, now)
+        if not begun.acquired:
+            return self._render(system_screen("sys.try_again"), "pt")
+        writes = _Writes()
+        try:
+            return self._hop_with_store(
+                hop, session, self._open_record(begun.state, session), now, writes
+            )
+        finally:
+            # One round trip: the new state, the resume copy, and the lock's release.
+            with suppress(StoreUnavailable):
+                self._store.end_hop(keys, writes.sets, writes.deletes)
 
-    def _hop_with_store(self, hop: UssdHop, session: str, now: datetime) -> UssdReply:
-        record = self._load(session)
+    def _hop_with_store(
+        self, hop: UssdHop, session: str, record: _Record | None, now: datetime, writes: _Writes
+    ) -> UssdReply:
         if record is not None and record.text == hop.text:
             return record.reply  # A repeated callback: same screen, no effects run twice.
         callers = self._callers(hop.phone, now)
@@ -114,13 +134,13 @@ class UssdService:
             result = offer_resume(self._bundle, saved) if saved else start(self._bundle)
         elif record is not None and _extends(record.text, hop.text):
             new_input = hop.text[len(record.text) + 1 :] if record.text else hop.text
-            result = step(self._bundle, State.from_dict(record.state), new_input)
+            result = step(self._bundle, record.state, new_input)
         else:
             # State lost (expired, store restarted) or hops out of order: the path is the truth.
             result = replay(self._bundle, _inputs(hop.text))
         screen, committed = self._apply(result, hop, session, callers[0], now)
         reply = self._render(screen, result.state.lang)
-        self._remember(session, callers[0], hop.text, result, reply, committed, record)
+        self._remember(session, callers[0], hop.text, result, reply, committed, record, writes)
         return reply
 
     def _hop_by_replay(self, hop: UssdHop, session: str, now: datetime) -> UssdReply:
@@ -193,37 +213,37 @@ class UssdService:
         reply: UssdReply,
         committed: bool,
         previous: _Record | None,
+        writes: _Writes,
     ) -> None:
+        """Decide what the store keeps after this hop; written when the hop ends."""
         if reply.ends:
-            self._store.delete(f"hs:s:{session}")
+            writes.deletes.append(f"hs:s:{session}")
             if committed:
-                self._store.delete(f"hs:r:{caller}")
+                writes.deletes.append(f"hs:r:{caller}")
             elif previous is not None:
                 # The final commit failed: keep the answers so the reporter can resume and send.
-                self._save_resume(caller, previous.state)
+                writes.sets.append(self._resume_write(caller, previous.state))
             return
         record = {"t": text, "s": result.state.to_dict(), "r": [reply.text, reply.ends]}
-        self._store.set(
-            f"hs:s:{session}",
-            self._cipher.seal(json.dumps(record).encode(), _context("s", session)),
-            self._limits.session_ttl_seconds,
-        )
+        blob = self._cipher.seal(json.dumps(record).encode(), _context("s", session))
+        writes.sets.append(KeyWrite(f"hs:s:{session}", blob, self._limits.session_ttl_seconds))
         if _resumable(result.state):
-            self._save_resume(caller, result.state.to_dict())
+            writes.sets.append(self._resume_write(caller, result.state))
 
-    def _save_resume(self, caller: str, state: dict[str, object]) -> None:
-        blob = self._cipher.seal(json.dumps(state).encode(), _context("r", caller))
-        self._store.set(f"hs:r:{caller}", blob, self._limits.resume_window_seconds)
+    def _resume_write(self, caller: str, state: State) -> KeyWrite:
+        blob = self._cipher.seal(json.dumps(state.to_dict()).encode(), _context("r", caller))
+        return KeyWrite(f"hs:r:{caller}", blob, self._limits.resume_window_seconds)
 
-    def _load(self, session: str) -> _Record | None:
-        blob = self._store.get(f"hs:s:{session}")
+    def _open_record(self, blob: bytes | None, session: str) -> _Record | None:
+        """Open the stored state; anything unreadable counts as lost (the path is replayed)."""
         if blob is None:
             return None
         try:
             data = json.loads(self._cipher.open(blob, _context("s", session)))
-        except (CryptoError, ValueError):
+            state = State.from_dict(data["s"])
+            return _Record(text=data["t"], state=state, reply=UssdReply(*data["r"]))
+        except (CryptoError, FlowError, ValueError, KeyError, TypeError):
             return None
-        return _Record(text=data["t"], state=data["s"], reply=UssdReply(*data["r"]))
 
     def _load_resume(self, callers: tuple[str, ...]) -> State | None:
         for caller in callers:

@@ -77,13 +77,13 @@ def test_a_store_failure_mid_session_falls_back_to_replaying_the_path(
     def unavailable(*args: object, **kwargs: object) -> None:
         raise StoreUnavailable("test")
 
-    original = store.lock
-    store.lock = unavailable  # type: ignore[method-assign, assignment]
+    original = store.begin_hop
+    store.begin_hop = unavailable  # type: ignore[method-assign, assignment]
     try:
         for answer in answers[5:]:
             phone.send(answer)
         final = phone.send("1")
     finally:
-        store.lock = original  # type: ignore[method-assign]
+        store.begin_hop = original  # type: ignore[method-assign]
     assert final.startswith("Recebido")
     assert len(service.cases()) == 1
