@@ -1,0 +1,68 @@
+"""The Africa's Talking adapter turns callbacks into our types and refuses what is malformed."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.adapters.africastalking import (
+    BadCallback,
+    normalise_phone,
+    parse_delivery_report,
+    parse_inbound_sms,
+    parse_session_event,
+    parse_ussd,
+    render_ussd_reply,
+)
+from service.ussd import UssdReply
+
+FORM = {
+    "sessionId": "ATUid_1",
+    "serviceCode": "*123#",
+    "phoneNumber": "+258841234567",
+    "networkCode": "63902",
+    "text": "1*2*a*b",
+}
+
+
+def test_a_good_ussd_callback_keeps_the_whole_text_path() -> None:
+    hop = parse_ussd(FORM, 2000)
+    assert (hop.session_id, hop.phone, hop.text) == ("ATUid_1", "+258841234567", "1*2*a*b")
+
+
+@pytest.mark.parametrize(
+    "raw", ["+258841234567", "841234567", "258 84 123 4567", "+258 84-123-4567"]
+)
+def test_mozambican_numbers_are_normalised_to_e164(raw: str) -> None:
+    assert normalise_phone(raw) == "+258841234567"
+
+
+@pytest.mark.parametrize("raw", ["", "abc", "+2588", "12", "+258" + "9" * 30])
+def test_invalid_numbers_are_refused_without_echoing_them(raw: str) -> None:
+    with pytest.raises(BadCallback) as caught:
+        normalise_phone(raw)
+    assert raw.strip() == "" or raw not in str(caught.value)
+
+
+def test_replies_carry_con_or_end() -> None:
+    assert render_ussd_reply(UssdReply("Menu", False)) == "CON Menu"
+    assert render_ussd_reply(UssdReply("Bye", True)) == "END Bye"
+
+
+def test_end_of_session_notices_keep_only_the_status() -> None:
+    event = parse_session_event({"sessionId": "s", "status": "Success", "input": "1*secret"})
+    assert event.status == "Success" and "secret" not in repr(event)
+
+
+def test_delivery_reports_accept_both_spellings_of_not_network_subscriber() -> None:
+    for reason in ("NotNetworkSubcriber", "NotNetworkSubscriber"):
+        report = parse_delivery_report({"id": "AT1", "status": "Failed", "failureReason": reason})
+        assert report.failure_reason == reason
+    with pytest.raises(BadCallback):
+        parse_delivery_report({"id": "AT1", "status": "Delivered?"})
+
+
+def test_inbound_sms_are_validated() -> None:
+    sms = parse_inbound_sms({"id": "m1", "from": "+258841234567", "text": "STOP", "to": "123"})
+    assert (sms.message_id, sms.sender, sms.text) == ("m1", "+258841234567", "STOP")
+    with pytest.raises(BadCallback):
+        parse_inbound_sms({"id": "m1", "from": "+258841234567", "text": "x\x00"})
