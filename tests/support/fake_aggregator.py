@@ -7,6 +7,7 @@ accepts, and can be told to fail: HTTP errors, per-recipient status codes, slow 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import threading
@@ -151,10 +152,9 @@ def _handler_for(fake: FakeAggregator) -> type[BaseHTTPRequestHandler]:
                 self._reply(401, "text/plain", "Invalid username")
                 return
             status, content_type, body = fake._answer(form)
-            try:
+            # The client may have given up waiting (a read timeout).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self._reply(status, content_type, body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # The client gave up waiting (a read timeout).
 
         def _reply(self, status: int, content_type: str, body: str) -> None:
             data = body.encode()

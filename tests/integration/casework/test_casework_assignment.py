@@ -1,4 +1,4 @@
-"""New cases go to the on-duty officer whose role fits, fewest open cases first; alerts say little."""
+"""New cases go to the on-duty officer whose role fits, fewest open cases first."""
 
 from __future__ import annotations
 
