@@ -1,0 +1,64 @@
+"""PostgreSQL restarted under load: no 500, a "try again" screen, nothing confirmed unsaved."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from crypto import KeyStore, SecretHasher
+from service.db.models import Case
+from tests.support.backends import running_service
+from tests.support.reporters import persistent_reporter, run_reporters
+from tests.support.services import PrivatePostgres, free_port, private_folder
+
+REPORTERS = 8
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    server = PrivatePostgres(free_port(), private_folder("handsoff-fault-pg-")).start()
+    try:
+        yield server
+    finally:
+        server.stop("immediate")
+
+
+def test_a_database_restart_costs_a_retry_never_a_500_or_a_false_confirmation(
+    tmp_path: Path,
+    private_postgres: PrivatePostgres,
+    redis_url: str,
+    webhook_token: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with running_service(
+        "production", tmp_path, private_postgres.url, redis_url, webhook_token
+    ) as service:
+
+        def outage() -> None:
+            time.sleep(0.5)
+            private_postgres.stop("fast")
+            time.sleep(1.5)
+            private_postgres.start()
+
+        chaos = threading.Thread(target=outage)
+        chaos.start()
+        outcomes = run_reporters(
+            REPORTERS,
+            lambda i: persistent_reporter(service.url, f"+2588512{i:05d}", webhook_token),
+        )
+        chaos.join()
+
+        assert "case commit failed" in caplog.text or "USSD hop failed" in caplog.text
+        assert [o.bad_replies for o in outcomes if o.bad_replies] == []
+        assert [o for o in outcomes if o.gave_up] == []
+        codes = [code for o in outcomes for code in o.codes]
+        hasher = SecretHasher(KeyStore(service.settings.keys_dir).secrets().code_key)
+        with service.container.sessions() as db:
+            stored = set(db.scalars(select(Case.code_digest)))
+        assert len(codes) == REPORTERS
+        assert {hasher.code_digest(code) for code in codes} <= stored

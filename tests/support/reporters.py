@@ -1,0 +1,74 @@
+"""Virtual reporters who keep trying: they redial after a cut, resume where they can."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import requests
+
+from tests.support.journeys import CODE, report_answers
+from tests.support.phone import Phone
+
+
+@dataclass
+class Outcome:
+    """What one reporter saw: the codes confirmed to them and every reply status."""
+
+    codes: list[str] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    bad_replies: list[str] = field(default_factory=list)
+    gave_up: bool = False
+
+
+def persistent_reporter(
+    base_url: str, number: str, token: str | None, attempts: int = 12
+) -> Outcome:
+    """File one report, redialling after cut-offs and resuming where the service offers it."""
+    outcome = Outcome()
+    phone = Phone(base_url, number, token)
+    answers = [*report_answers(danger=False, description=f"fault {number[-4:]}"), "1"]
+    seen: dict[str, int] = {}  # screen text -> how many answers had been given to reach it
+    for _ in range(attempts):
+        try:
+            screen = phone.dial()
+            given = 0
+            if "Continuar" in screen:
+                screen = phone.send("1")
+                given = seen.get(screen, -1)
+                if given < 0:  # not a screen we know: start again
+                    phone.dial()
+                    screen = phone.send("2")
+                    given = 0
+            seen.setdefault(screen, given)
+            while not phone.ended and given < len(answers):
+                screen = phone.send(answers[given])
+                given += 1
+                if not phone.ended:
+                    seen.setdefault(screen, given)
+            found = CODE.search(screen)
+            if phone.ended and found and given == len(answers):
+                outcome.codes.append(found.group(1))
+                return outcome
+        except (AssertionError, requests.RequestException) as error:
+            outcome.bad_replies.append(str(error)[:200])
+        time.sleep(0.3)
+    outcome.gave_up = True
+    return outcome
+
+
+def run_reporters(count: int, make: Callable[[int], Outcome]) -> list[Outcome]:
+    """Run `count` reporters at once on threads; return their outcomes in order."""
+    outcomes: list[Outcome | None] = [None] * count
+
+    def run(index: int) -> None:
+        outcomes[index] = make(index)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return [o if o is not None else Outcome(gave_up=True) for o in outcomes]
