@@ -9,6 +9,8 @@ import click
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from config.settings import ConfigError, Settings
+from crypto import CryptoError
+from service.cli_officers import register as register_casework_commands
 from service.simulate import run_simulator
 
 
@@ -32,7 +34,13 @@ def serve(host: str, port: int) -> None:
     from service.app import create_app
 
     settings = _settings()
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except CryptoError as error:
+        raise click.ClickException(
+            f"{error}. Provision this process's keys in {settings.keys_dir} "
+            "(see docs/keys.md), or run `handsoff init` on a trusted machine."
+        ) from None
     mode = "embedded defaults" if settings.embedded else "production settings"
     click.echo(f"Hands Off listening on http://{host}:{port}/ussd ({mode}, home {settings.home})")
     # Threaded so a slow hop never blocks another; the access log is off (it would hold tokens).
@@ -79,6 +87,8 @@ class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return None
 
+
+register_casework_commands(main)
 
 if __name__ == "__main__":
     main()

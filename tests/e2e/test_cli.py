@@ -99,3 +99,15 @@ def test_simulate_says_so_when_nothing_answers(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/ussd"
     result = CliRunner().invoke(main, ["simulate", "--url", url, "--phone", "+258841234567"])
     assert result.exit_code == 1 and "network error" in result.output
+
+
+def test_production_without_provisioned_keys_says_which_file_is_missing(tmp_path: Path) -> None:
+    env = {
+        "HANDSOFF_HOME": str(tmp_path),
+        "REDIS_URL": "redis://127.0.0.1:6379/11",
+        "DATABASE_URL": "",
+        "WEBHOOK_TOKEN": "k" * 40,
+    }
+    result = CliRunner().invoke(main, ["serve"], env=env)
+    assert result.exit_code != 0
+    assert "handsoff init" in result.output and "keys" in result.output
