@@ -1,0 +1,1 @@
+"""Benchmarks of the USSD service against a minimal Flask+Redis floor (see bench/README.md)."""

@@ -1,0 +1,339 @@
+"""The one bench command. See bench/README.md.
+
+python -m bench.run --sessions 2,16 --duration 20            # service vs floor, table, JSON
+python -m bench.run --servers procfile,sync:2,waitress:8     # compare servers as well
+python -m bench.run --profile --no-load                      # the hot path under cProfile
+python -m bench.run --soak --minutes 20 --sessions-total 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from bench import loadgen, report, worker_sms
+from bench.stack import (
+    FLOOR_APP,
+    REPO,
+    SERVICE_APP,
+    Backends,
+    BenchError,
+    Server,
+    ServerSpec,
+    provision,
+    start_server,
+    teardown,
+)
+
+RESULTS = REPO / "bench" / "results"
+
+
+class Interrupted(BaseException):
+    """SIGINT, SIGTERM or the overall time limit: stop, but clean up first."""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    p.add_argument("--sessions", default="2,16", help="sessions in flight, comma-separated")
+    p.add_argument("--duration", type=float, default=20.0, help="seconds measured per level")
+    p.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each")
+    p.add_argument(
+        "--servers",
+        default="procfile",
+        help="comma-separated: procfile (the Procfile's web line), sync:W, gthread:WxT, "
+        "waitress:T; the first is the headline",
+    )
+    p.add_argument("--journey", choices=sorted(loadgen.JOURNEYS), default="plain")
+    p.add_argument("--redis-db", type=int, default=13, help="an empty Redis database number")
+    p.add_argument("--no-load", action="store_true", help="skip the HTTP runs")
+    p.add_argument("--no-worker", action="store_true", help="skip the worker SMS measurement")
+    p.add_argument("--worker-seconds", type=float, default=20.0)
+    p.add_argument("--profile", action="store_true", help="profile the hot path in process")
+    p.add_argument("--profile-journeys", type=int, default=30)
+    p.add_argument("--profile-top", type=int, default=30)
+    p.add_argument("--soak", action="store_true", help="memory soak instead of the HTTP runs")
+    p.add_argument("--minutes", type=float, default=20.0, help="soak length")
+    p.add_argument("--sessions-total", type=int, default=100_000, help="soak session budget")
+    p.add_argument("--soak-sessions", type=int, default=16, help="sessions in flight in a soak")
+    p.add_argument("--sample-seconds", type=float, default=5.0, help="soak RSS sampling period")
+    p.add_argument("--output", type=Path, default=None, help="JSON results path")
+    p.add_argument("--chart", type=Path, default=RESULTS / "throughput.png")
+    return p.parse_args(argv)
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    mem_kib = 0
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_kib = int(line.split()[1])
+    except OSError:
+        pass
+    info: dict[str, Any] = {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+    }
+    try:
+        import gunicorn
+
+        info["gunicorn"] = gunicorn.__version__
+    except ImportError:
+        pass
+    try:
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", connect_timeout=3) as c:
+            row = c.execute("SHOW server_version").fetchone()
+            info["postgresql"] = row[0] if row else "?"
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2)
+        info["redis"] = client.info("server")["redis_version"]
+        client.close()
+    except Exception as error:
+        info["versions_error"] = type(error).__name__
+    return info
+
+
+def git_state() -> dict[str, Any]:
+    def git(*args: str) -> str:
+        run = subprocess.run(
+            ["git", *args], cwd=REPO, capture_output=True, text=True, timeout=30, check=False
+        )
+        return run.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "service", "flows", "crypto", "workers", "config")
+    return {"commit": git("rev-parse", "--short", "HEAD"), "service_tree_dirty": bool(dirty)}
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def measure(server: Server, token: str, journey: str, n: int, args: argparse.Namespace) -> Any:
+    """One app at one concurrency: warm-up, then a measured run with CPU accounting."""
+    target = loadgen.Target(server.name, server.port, token, journey)
+    if args.warmup > 0:
+        loadgen.run(target, n, args.warmup)
+    pids = server.pids()
+    server_cpu = cpu_seconds(pids)
+    own = time.process_time()
+    recorder = loadgen.run(target, n, args.duration)
+    server_cpu = cpu_seconds(pids) - server_cpu
+    own = time.process_time() - own
+    summary = recorder.summary()
+    hops = max(int(summary["hops"]), 1)  # type: ignore[call-overload]
+    summary["server_cpu_ms_per_hop"] = round(server_cpu * 1000 / hops, 3)
+    summary["server_cpu_cores"] = round(server_cpu / recorder.elapsed, 2)
+    summary["loadgen_cpu_ms_per_hop"] = round(own * 1000 / hops, 3)
+    return summary
+
+
+def run_server(
+    spec: ServerSpec, backends: Backends, levels: list[int], args: argparse.Namespace
+) -> dict[str, Any]:
+    with ExitStack() as stack:
+        service = start_server("service", SERVICE_APP, spec, backends)
+        stack.callback(service.stop)
+        floor = start_server("floor", FLOOR_APP, spec, backends)
+        stack.callback(floor.stop)
+        result: dict[str, Any] = {
+            "server": spec.label,
+            "spec": f"{spec.kind}:{spec.workers}x{spec.threads}",
+            "journey": args.journey,
+            "hops_per_session": loadgen.hops_per_session(args.journey),
+            "levels": [],
+        }
+        for n in levels:
+            print(f"  {spec.label}: {n} sessions in flight, floor ...", flush=True)
+            floor_summary = measure(floor, backends.token, args.journey, n, args)
+            print(f"  {spec.label}: {n} sessions in flight, service ...", flush=True)
+            service_summary = measure(service, backends.token, args.journey, n, args)
+            result["levels"].append(
+                {
+                    "sessions": n,
+                    "floor": floor_summary,
+                    "service": service_summary,
+                    "ratio_hops": round(
+                        service_summary["hops_per_s"] / max(floor_summary["hops_per_s"], 1e-9), 3
+                    ),
+                }
+            )
+        return result
+
+
+def time_limit(args: argparse.Namespace, levels: list[int], servers: int) -> int:
+    """A generous bound on the whole run; past it the bench stops and cleans up."""
+    seconds = 120.0
+    if args.soak:
+        seconds += args.minutes * 60 + 120
+    elif not args.no_load:
+        seconds += servers * (30 + len(levels) * 2 * (args.warmup + args.duration + 15))
+        seconds += 0 if args.no_worker else args.worker_seconds + 180
+    if args.profile:
+        seconds += 60 + args.profile_journeys * 2
+    return int(seconds * 1.5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    levels = [int(x) for x in args.sessions.split(",") if x.strip()]
+    try:
+        specs = [ServerSpec.parse(s) for s in args.servers.split(",") if s.strip()]
+    except BenchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    output = args.output or RESULTS / ("soak.json" if args.soak else "latest.json")
+    limit = time_limit(args, levels, len(specs))
+
+    def interrupt(signum: int, _frame: FrameType | None) -> None:
+        raise Interrupted(signal.Signals(signum).name)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
+        signal.signal(sig, interrupt)
+    signal.alarm(limit)
+    command = "python -m bench.run " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    results: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command,
+        "git": git_state(),
+        "machine": machine(),
+        "config": {
+            "sessions": levels,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "journey": args.journey,
+            "servers": [s.label for s in specs],
+        },
+    }
+    print(
+        f"bench: {results['machine']['nproc']} CPUs, {results['machine']['cpu']}; "
+        f"time limit {limit}s; commit {results['git']['commit']}"
+        f"{' (service tree dirty)' if results['git']['service_tree_dirty'] else ''}"
+    )
+    backends: Backends | None = None
+    try:
+        backends = provision(args.redis_db)
+        print(f"provisioned schema {backends.schema}, Redis db {backends.redis_db}")
+        if args.soak:
+            from bench.soak import print_soak, run_soak
+
+            results["soak"] = run_soak(
+                backends,
+                specs[0],
+                sessions=args.soak_sessions,
+                minutes=args.minutes,
+                sessions_total=args.sessions_total,
+                sample_seconds=args.sample_seconds,
+                journey=args.journey,
+                with_worker=not args.no_worker,
+            )
+            print_soak(results["soak"])
+        elif not args.no_load:
+            results["runs"] = [run_server(spec, backends, levels, args) for spec in specs]
+            for run in results["runs"]:
+                print_run(run)
+            results["targets"] = report.evaluate_targets(results["runs"][0])
+            report.print_servers(results["runs"])
+            report.print_targets(results["targets"])
+            print("\n" + report.ascii_bars(results["runs"]))
+            drawn = report.chart(results, args.chart)
+            results["chart"] = _display_path(drawn) if drawn else None
+            print(f"\nchart: {drawn or 'skipped (matplotlib is not installed)'}")
+            if args.no_worker:
+                results["worker"] = {"status": "skipped", "note": "--no-worker"}
+            else:
+                results["worker"] = worker_part(backends, args)
+        if args.profile:
+            from bench.profile_hot_path import run_profile
+
+            results["profile"] = run_profile(
+                backends,
+                journeys=args.profile_journeys,
+                top=args.profile_top,
+                journey=args.journey,
+            )
+    except BenchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except Interrupted as stop:
+        print(f"\nstopped ({stop}); cleaning up", file=sys.stderr)
+        return 130
+    finally:
+        signal.alarm(0)
+        if backends is not None:
+            teardown(backends)
+            print(
+                f"cleaned up: schema {backends.schema} dropped, Redis db {backends.redis_db} "
+                "flushed, servers stopped"
+            )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results: {output}")
+    return 0
+
+
+def _display_path(path: str) -> str:
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(REPO)) if resolved.is_relative_to(REPO) else str(resolved)
+
+
+def print_run(run: dict[str, Any]) -> None:
+    report.print_run(run)
+
+
+def worker_part(backends: Backends, args: argparse.Namespace) -> dict[str, Any]:
+    reason = worker_sms.unavailable()
+    if reason is not None:
+        print(f"\nnote: worker SMS throughput not measured: {reason}")
+        return {"status": "skipped", "note": reason}
+    print("\nworker: draining the queue the USSD runs left, into a fake aggregator ...", flush=True)
+    try:
+        result = worker_sms.measure(backends, args.worker_seconds)
+    except Exception as error:  # The worker is someone else's work in progress: report, go on.
+        print(f"note: worker measurement failed: {type(error).__name__}: {error}")
+        return {"status": "failed", "note": f"{type(error).__name__}: {error}"}
+    if result.get("status") == "ok":
+        print(
+            f"worker: {result['sms_sent']} SMS in {result['seconds']}s = "
+            f"{result['sms_per_s']} SMS/s "
+            f"({result['worker_cpu_ms_per_sms']} ms worker CPU per SMS; backlog "
+            f"{result['backlog_jobs']} jobs, {result['jobs_left_in_queue']} left)"
+        )
+    else:
+        print(f"note: worker measurement: {result.get('note')}")
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

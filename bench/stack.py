@@ -1,0 +1,352 @@
+"""Provision a throw-away PostgreSQL schema, Redis database and key folder; run servers on them.
+
+Everything here is loopback only and cleans up after itself: servers are started in their own
+process group and stopped by that group's id, the schema is dropped, the Redis database flushed.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import redis
+
+REPO = Path(__file__).resolve().parent.parent
+PROCFILE = REPO / "Procfile"
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_HOST = "redis://127.0.0.1:6379"
+SERVICE_APP = "service.wsgi:app"
+FLOOR_APP = "bench.floor_app:app"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 15.0
+
+
+class BenchError(Exception):
+    """The bench cannot run here; the message says why."""
+
+
+@dataclass
+class Backends:
+    """A fresh schema, an empty Redis database, a key folder and the env that points at them."""
+
+    schema: str
+    redis_db: int
+    home: Path
+    token: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        return f"{POSTGRES}?options=-csearch_path%3D{self.schema}"
+
+    @property
+    def redis_url(self) -> str:
+        return f"{REDIS_HOST}/{self.redis_db}"
+
+    def redis(self) -> redis.Redis:
+        return redis.Redis.from_url(self.redis_url)
+
+
+def provision(redis_db: int) -> Backends:
+    """Create the schema, check the Redis database is empty, run `handsoff init` for keys."""
+    client = redis.Redis.from_url(f"{REDIS_HOST}/{redis_db}", socket_connect_timeout=2)
+    try:
+        size = client.dbsize()
+    except redis.RedisError as error:
+        raise BenchError(f"Redis at {REDIS_HOST} does not answer: {error}") from None
+    finally:
+        client.close()
+    if size:
+        raise BenchError(
+            f"Redis database {redis_db} holds {size} keys; the bench only uses an empty one "
+            "(pick another with --redis-db)."
+        )
+    schema = "bench_" + secrets.token_hex(5)
+    try:
+        with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+    except psycopg.Error as error:
+        raise BenchError(f"PostgreSQL at {POSTGRES} does not answer: {error}") from None
+    home = Path(tempfile.mkdtemp(prefix="handsoff-bench-"))
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    token = "".join(secrets.choice(alphabet) for _ in range(40))
+    backends = Backends(schema=schema, redis_db=redis_db, home=home, token=token)
+    backends.env = {
+        **os.environ,
+        "DATABASE_URL": backends.database_url,
+        "REDIS_URL": backends.redis_url,
+        "HANDSOFF_HOME": str(home / "instance"),
+        "WEBHOOK_TOKEN": token,
+        "PYTHONPATH": str(REPO),
+    }
+    for name in ("AT_USERNAME", "AT_API_KEY", "AT_SENDER_ID", "AT_API_BASE_URL"):
+        backends.env.pop(name, None)
+    try:
+        run = subprocess.run(
+            [*handsoff_command(), "init"],
+            env=backends.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if run.returncode != 0:
+            raise BenchError(f"handsoff init failed:\n{run.stdout}\n{run.stderr}")
+    except BaseException:
+        teardown(backends)
+        raise
+    return backends
+
+
+def teardown(backends: Backends) -> None:
+    """Drop the schema, flush the Redis database, remove the key folder. Never raises."""
+    try:
+        with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {backends.schema} CASCADE")
+    except psycopg.Error as error:
+        print(f"warning: could not drop schema {backends.schema}: {error}", file=sys.stderr)
+    try:
+        client = backends.redis()
+        client.flushdb()
+        client.close()
+    except redis.RedisError as error:
+        print(f"warning: could not flush Redis db {backends.redis_db}: {error}", file=sys.stderr)
+    shutil.rmtree(backends.home, ignore_errors=True)
+
+
+def handsoff_command() -> list[str]:
+    """The venv's `handsoff` script, or the module when the package is not installed."""
+    script = Path(sys.executable).parent / "handsoff"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "service.cli"]
+
+
+def handsoff_has(command: str) -> bool:
+    """Does the installed CLI offer this sub-command (e.g. `worker`)?"""
+    try:
+        run = subprocess.run(
+            [*handsoff_command(), command, "--help"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return run.returncode == 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """How to serve a WSGI app: gunicorn sync, gunicorn gthread, or waitress."""
+
+    kind: str  # "sync" | "gthread" | "waitress"
+    workers: int
+    threads: int
+
+    @property
+    def label(self) -> str:
+        if self.kind == "sync":
+            return f"gunicorn sync -w{self.workers}"
+        if self.kind == "gthread":
+            return f"gunicorn gthread -w{self.workers} -t{self.threads}"
+        return f"waitress --threads={self.threads}"
+
+    @classmethod
+    def parse(cls, text: str) -> ServerSpec:
+        """`procfile`, `sync:4`, `gthread:2x4`, `waitress:8`."""
+        text = text.strip()
+        if text == "procfile":
+            return procfile_spec()
+        kind, _, size = text.partition(":")
+        try:
+            if kind == "sync":
+                return cls("sync", int(size or "2"), 1)
+            if kind == "gthread":
+                workers, _, threads = (size or "2x4").partition("x")
+                return cls("gthread", int(workers), int(threads or "4"))
+            if kind == "waitress":
+                return cls("waitress", 1, int(size or "8"))
+        except ValueError:
+            pass
+        raise BenchError(
+            f"unknown server spec {text!r} (procfile, sync:N, gthread:WxT, waitress:T)"
+        )
+
+
+def procfile_web_args() -> list[str]:
+    """The gunicorn options of the Procfile's `web` line, without the program and the app."""
+    for line in PROCFILE.read_text().splitlines():
+        if line.startswith("web:"):
+            argv = shlex.split(line[len("web:") :])
+            if not argv or argv[0] != "gunicorn":
+                raise BenchError("the Procfile's web line does not run gunicorn")
+            return [a for a in argv[1:] if a != SERVICE_APP]
+    raise BenchError("the Procfile has no web line")
+
+
+def procfile_spec() -> ServerSpec:
+    args = procfile_web_args()
+    workers, threads, worker_class = 1, 1, "sync"
+    for i, arg in enumerate(args[:-1]):
+        if arg in ("--workers", "-w"):
+            workers = int(args[i + 1])
+        elif arg == "--threads":
+            threads = int(args[i + 1])
+        elif arg in ("--worker-class", "-k"):
+            worker_class = args[i + 1]
+    if threads > 1 and worker_class == "sync":
+        worker_class = "gthread"  # What gunicorn does with --threads > 1.
+    return ServerSpec(worker_class, workers, threads)
+
+
+def gunicorn_argv(spec: ServerSpec, app: str, port: int, access_log: Path) -> list[str]:
+    """The Procfile's web command, with the worker model of `spec`, bound to loopback."""
+    base = procfile_web_args()
+    kept: list[str] = []
+    skip = False
+    for i, arg in enumerate(base):
+        if skip:
+            skip = False
+            continue
+        if arg in ("--workers", "-w", "--threads", "--worker-class", "-k", "--bind", "-b"):
+            skip = True
+            continue
+        if arg == "--access-logfile":
+            kept += [arg, str(access_log)]
+            skip = i + 1 < len(base)
+            continue
+        kept.append(arg)
+    argv = [sys.executable, "-m", "gunicorn", *kept, "--bind", f"127.0.0.1:{port}"]
+    # Gunicorn >= 24 opens a control socket at one fixed path per user; two bench servers (or a
+    # developer's own gunicorn) would fight over it. It plays no part in serving requests.
+    if _gunicorn_has_control_socket():
+        argv += ["--no-control-socket"]
+    argv += ["--workers", str(spec.workers)]
+    if spec.kind == "gthread":
+        argv += ["--worker-class", "gthread", "--threads", str(spec.threads)]
+    else:
+        argv += ["--worker-class", "sync"]
+    return [*argv, app]
+
+
+@functools.cache
+def _gunicorn_has_control_socket() -> bool:
+    run = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return "--no-control-socket" in run.stdout
+
+
+@dataclass
+class Server:
+    """A running server process (its own process group) on a loopback port."""
+
+    name: str
+    spec: ServerSpec
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def pids(self) -> list[int]:
+        """The server's own pid and its children's (gunicorn master and workers)."""
+        import psutil
+
+        try:
+            root = psutil.Process(self.process.pid)
+            return [root.pid, *(c.pid for c in root.children(recursive=True))]
+        except psutil.NoSuchProcess:
+            return []
+
+    def stop(self) -> None:
+        """SIGTERM the group this bench started, then SIGKILL it if it lingers."""
+        if self.process.poll() is not None:
+            return
+        pgid = self.process.pid  # start_new_session=True: the group id is the child's pid.
+        try:
+            os.killpg(pgid, signal.SIGTERM)
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(pgid, signal.SIGKILL)
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except ProcessLookupError:
+            pass
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def start_server(name: str, app: str, spec: ServerSpec, backends: Backends) -> Server:
+    """Start `app` under `spec` with the bench env and wait until /healthz answers."""
+    port = free_port()
+    logs = backends.home / "logs"
+    logs.mkdir(exist_ok=True)
+    log_path = logs / f"{name}-{port}.log"
+    if spec.kind == "waitress":
+        argv = [
+            sys.executable,
+            "-m",
+            "waitress",
+            f"--listen=127.0.0.1:{port}",
+            f"--threads={spec.threads}",
+            app,
+        ]
+    else:
+        argv = gunicorn_argv(spec, app, port, logs / f"{name}-{port}.access.log")
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            argv,
+            cwd=REPO,
+            env=backends.env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(name=name, spec=spec, port=port, process=process, log_path=log_path)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"{name} server exited at start:\n{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    server.stop()
+    raise BenchError(f"{name} server did not answer /healthz in {START_TIMEOUT:.0f}s")

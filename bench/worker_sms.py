@@ -1,0 +1,203 @@
+"""The worker side, when it exists: `handsoff worker` sending SMS to a local fake aggregator.
+
+Optional by design: if the CLI has no `worker` command or tests/support/fake_aggregator.py is
+missing, `unavailable()` says why and the bench prints it and goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from bench.stack import REPO, Backends, handsoff_command, handsoff_has
+
+QUEUE_KEY = "rq:queue:handsoff"
+# The bench journeys are Sofala (5), help: health; the urgent variant may escalate.
+OFFICERS = (
+    ("Bench Health", "+258841000001", "sofala", "health_liaison"),
+    ("Bench Psychosocial", "+258841000002", "sofala", "psychosocial"),
+    ("Bench Coordinator", "+258841000003", "sofala", "coordinator"),
+)
+
+
+def _fake_module() -> ModuleType | None:
+    if not (REPO / "tests" / "support" / "fake_aggregator.py").exists():
+        return None
+    try:
+        import tests.support.fake_aggregator as fake
+    except Exception:
+        return None
+    return fake
+
+
+def unavailable() -> str | None:
+    """None when the worker can be measured, else the reason it cannot."""
+    if _fake_module() is None:
+        return "tests/support/fake_aggregator.py is missing or does not import"
+    if not handsoff_has("worker"):
+        return "the `handsoff worker` command does not exist yet"
+    if not handsoff_has("officer"):
+        return "the `handsoff officer` command does not exist yet (no one to alert)"
+    return None
+
+
+@dataclass
+class RunningWorker:
+    process: subprocess.Popen[bytes]
+    fake: Any
+    log_path: str
+
+    def sent(self) -> int:
+        return len(self.fake.sent)
+
+    def pids(self) -> list[int]:
+        import psutil
+
+        try:
+            root = psutil.Process(self.process.pid)
+            return [root.pid, *(c.pid for c in root.children(recursive=True))]
+        except psutil.NoSuchProcess:
+            return []
+
+
+def _worker_env(backends: Backends, fake: Any, module: ModuleType) -> dict[str, str]:
+    return {
+        **backends.env,
+        "AT_USERNAME": module.USERNAME,
+        "AT_API_KEY": module.API_KEY,
+        "AT_API_BASE_URL": fake.base_url,
+    }
+
+
+def _add_officers(env: dict[str, str]) -> None:
+    for name, phone, province, role in OFFICERS:
+        run = subprocess.run(
+            [
+                *handsoff_command(),
+                "officer",
+                "add",
+                "--name",
+                name,
+                "--phone",
+                phone,
+                "--province",
+                province,
+                "--role",
+                role,
+            ],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if run.returncode != 0:
+            raise RuntimeError(f"handsoff officer add failed: {run.stderr.strip()[-300:]}")
+
+
+@contextmanager
+def running_worker(backends: Backends) -> Iterator[RunningWorker]:
+    """A fake aggregator in this process, officers registered, `handsoff worker` started."""
+    module = _fake_module()
+    assert module is not None
+    fake = module.FakeAggregator()
+    with fake.running():
+        env = _worker_env(backends, fake, module)
+        _add_officers(env)
+        log_path = backends.home / "logs" / "worker.log"
+        log_path.parent.mkdir(exist_ok=True)
+        with log_path.open("wb") as log_file:
+            process = subprocess.Popen(
+                [*handsoff_command(), "worker"],
+                env=env,
+                cwd=REPO,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        worker = RunningWorker(process, fake, str(log_path))
+        try:
+            yield worker
+        finally:
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)  # rq: warm shutdown after the current job
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+
+
+def measure(backends: Backends, seconds: float) -> dict[str, object]:
+    """Drain the backlog the USSD runs left in the queue; SMS accepted per second."""
+    client = backends.redis()
+    backlog = int(client.llen(QUEUE_KEY))
+    with running_worker(backends) as worker:
+        deadline = time.monotonic() + 90
+        while worker.sent() == 0 and time.monotonic() < deadline:
+            if worker.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        if worker.sent() == 0:
+            tail = open(worker.log_path, errors="replace").read()[-1500:]  # noqa: SIM115
+            return {"status": "failed", "backlog_jobs": backlog, "note": "no SMS sent", "log": tail}
+        pids = worker.pids()
+        cpu_start = _cpu(pids)
+        start, first = time.monotonic(), worker.sent()
+        idle_since = None
+        last = first
+        end = start + seconds
+        while time.monotonic() < end:
+            time.sleep(0.25)
+            now_sent = worker.sent()
+            if now_sent == last and client.llen(QUEUE_KEY) == 0:
+                idle_since = idle_since or time.monotonic()
+                if time.monotonic() - idle_since > 2:
+                    break
+            else:
+                idle_since = None
+            last = now_sent
+        elapsed = (idle_since or time.monotonic()) - start
+        sent = worker.sent() - first
+        cpu = _cpu(pids) - cpu_start
+        left = int(client.llen(QUEUE_KEY))
+    client.close()
+    return {
+        "status": "ok",
+        "backlog_jobs": backlog,
+        "sms_sent": sent,
+        "seconds": round(elapsed, 2),
+        "sms_per_s": round(sent / max(elapsed, 1e-9), 1),
+        "worker_cpu_ms_per_sms": round(cpu * 1000 / max(sent, 1), 2),
+        "jobs_left_in_queue": left,
+        "drained": left == 0,
+    }
+
+
+def _cpu(pids: list[int]) -> float:
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
