@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
+from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import ConfigError, Settings
 from service.casework.officers import OfficerError, OfficerRegistry
@@ -18,24 +21,40 @@ def _settings() -> Settings:
         raise click.ClickException(str(error)) from None
 
 
-def _registry(settings: Settings) -> OfficerRegistry:
-    from crypto import ContactSealer, SecretHasher
-    from service.bootstrap import open_keys
-    from service.clock import utcnow
+@contextmanager
+def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the configured database; the engine is closed when the command ends."""
     from service.db.engine import make_engine, make_sessionmaker, upgrade_schema
 
     engine = make_engine(settings.database_url)
-    if settings.embedded:
-        settings.home.mkdir(parents=True, exist_ok=True)
-        upgrade_schema(engine)
+    try:
+        if settings.embedded:
+            settings.home.mkdir(parents=True, exist_ok=True)
+            upgrade_schema(engine)
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _registry(settings: Settings) -> Iterator[OfficerRegistry]:
+    """The registry, holding the officer-digest key and the contact public key only."""
+    from crypto import ContactSealer, SecretHasher
+    from service.bootstrap import open_keys
+    from service.clock import utcnow
+
     keys = open_keys(settings)
     secrets = keys.secrets()
-    return OfficerRegistry(
-        make_sessionmaker(engine),
-        SecretHasher(secrets.code_key, secrets.officer_key),
-        ContactSealer(keys.contact_public()),
-        utcnow,
-    )
+    with _database(settings) as sessions:
+        try:
+            yield OfficerRegistry(
+                sessions,
+                SecretHasher(secrets.code_key, secrets.officer_key),
+                ContactSealer(keys.contact_public()),
+                utcnow,
+            )
+        except OfficerError as error:
+            raise click.ClickException(str(error)) from None
 
 
 @click.group()
@@ -56,11 +75,8 @@ def officer() -> None:
 @click.option("--lang", default="pt", show_default=True, help="Language of their SMS: pt, en.")
 def add_officer(name: str, phone: str, province: str, role: str, lang: str) -> None:
     """Register an officer, on duty. The number is kept as a digest and sealed, never in clear."""
-    registry = _registry(_settings())
-    try:
+    with _registry(_settings()) as registry:
         officer_id = registry.add(name=name, phone=phone, province=province, role=role, lang=lang)
-    except OfficerError as error:
-        raise click.ClickException(str(error)) from None
     click.echo(f"Officer {officer_id} added (number ending …{_tail(phone)}).")
 
 
@@ -70,11 +86,8 @@ def add_officer(name: str, phone: str, province: str, role: str, lang: str) -> N
 @click.option("--all", "include_inactive", is_flag=True, help="Include deactivated officers.")
 def list_officers(province: str | None, role: str | None, include_inactive: bool) -> None:
     """List officers; numbers show only their last two digits."""
-    registry = _registry(_settings())
-    try:
+    with _registry(_settings()) as registry:
         views = registry.list(province=province, role=role, include_inactive=include_inactive)
-    except OfficerError as error:
-        raise click.ClickException(str(error)) from None
     if not views:
         click.echo("No officers.")
         return
@@ -103,11 +116,8 @@ def edit_officer(
     lang: str | None,
 ) -> None:
     """Change an officer's details."""
-    registry = _registry(_settings())
-    try:
+    with _registry(_settings()) as registry:
         registry.edit(officer_id, name=name, phone=phone, province=province, role=role, lang=lang)
-    except OfficerError as error:
-        raise click.ClickException(str(error)) from None
     click.echo(f"Officer {officer_id} updated.")
 
 
@@ -116,11 +126,8 @@ def edit_officer(
 @click.argument("state", type=click.Choice(["on", "off"]))
 def set_duty(officer_id: int, state: str) -> None:
     """Put an officer on or off duty (off duty: no new cases; held cases stay)."""
-    registry = _registry(_settings())
-    try:
+    with _registry(_settings()) as registry:
         registry.set_duty(officer_id, state == "on")
-    except OfficerError as error:
-        raise click.ClickException(str(error)) from None
     click.echo(f"Officer {officer_id} is {state} duty.")
 
 
@@ -129,29 +136,27 @@ def set_duty(officer_id: int, state: str) -> None:
 def deactivate_officer(officer_id: int) -> None:
     """Deactivate an officer for good; their open cases move to the next eligible officer."""
     settings = _settings()
-    registry = _registry(settings)
-    try:
+    with _registry(settings) as registry:
         outbox_ids = registry.deactivate(officer_id)
-    except OfficerError as error:
-        raise click.ClickException(str(error)) from None
-    _dispatch(settings, outbox_ids)
+        _dispatch(settings, registry.sessions, outbox_ids)
     click.echo(f"Officer {officer_id} deactivated; {len(outbox_ids)} open case(s) to reassign.")
 
 
-def _dispatch(settings: Settings, outbox_ids: list[int]) -> None:
+def _dispatch(settings: Settings, sessions: sessionmaker[Session], outbox_ids: list[int]) -> None:
     """Enqueue now when Redis is configured; otherwise the running service's sweep picks them up."""
     if not outbox_ids or settings.redis_url is None:
         return
     from service.bootstrap import make_redis
     from service.clock import utcnow
-    from service.db.engine import make_engine, make_sessionmaker
     from service.outbox import Dispatcher
     from service.queueing import RqJobQueue
 
     connection = make_redis(settings)
     assert connection is not None
-    sessions = make_sessionmaker(make_engine(settings.database_url))
-    Dispatcher(RqJobQueue(connection), sessions, utcnow).enqueue(outbox_ids)
+    try:
+        Dispatcher(RqJobQueue(connection), sessions, utcnow).enqueue(outbox_ids)
+    finally:
+        connection.close()
 
 
 def _tail(phone: str) -> str:
@@ -169,10 +174,9 @@ def messages() -> None:
 def failed(limit: int) -> None:
     """List SMS that failed for good or may not have arrived (no numbers, no text)."""
     from service.casework.reports import failed_messages
-    from service.db.engine import make_engine, make_sessionmaker
 
-    settings = _settings()
-    rows = failed_messages(make_sessionmaker(make_engine(settings.database_url)), limit)
+    with _database(_settings()) as sessions:
+        rows = failed_messages(sessions, limit)
     if not rows:
         click.echo("No failed messages.")
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,6 +30,9 @@ class FollowUps:
 
 def schedule_deadline(ctx: WorkerContext, when: datetime, assignment_id: int) -> None:
     """Run the acknowledgement check at `when`; if this fails, maintenance finds it overdue."""
+    if when.microsecond:
+        # rq keeps whole seconds: round up, so the check does not run just before the deadline.
+        when = when.replace(microsecond=0) + timedelta(seconds=1)
     try:
         ctx.queue.enqueue_at(when, DEADLINE_JOB, assignment_id)
     except Exception as error:

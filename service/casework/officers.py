@@ -85,7 +85,7 @@ class OfficerRegistry:
         sealer: ContactSealer,
         clock: Callable[[], datetime],
     ) -> None:
-        self._sessions = sessions
+        self.sessions = sessions
         self._hasher = hasher
         self._sealer = sealer
         self._clock = clock
@@ -107,7 +107,7 @@ class OfficerRegistry:
         )
         self._set_phone(officer, e164)
         try:
-            with self._sessions.begin() as db:
+            with self.sessions.begin() as db:
                 db.add(officer)
                 db.flush()
                 record_event(db, at=now, actor=ACTOR, action="officer_added", officer_id=officer.id)
@@ -128,7 +128,7 @@ class OfficerRegistry:
         """Change any of an officer's details; cases they hold stay with them."""
         e164 = normalise_phone(phone) if phone is not None else None
         try:
-            with self._sessions.begin() as db:
+            with self.sessions.begin() as db:
                 officer = self._get(db, officer_id)
                 if name is not None:
                     officer.name = _clean_name(name)
@@ -151,7 +151,7 @@ class OfficerRegistry:
 
     def set_duty(self, officer_id: int, on_duty: bool) -> None:
         """Put an officer on or off duty: off duty, they get no new cases."""
-        with self._sessions.begin() as db:
+        with self.sessions.begin() as db:
             officer = self._get(db, officer_id)
             officer.on_duty = on_duty
             officer.updated_at = self._clock()
@@ -163,7 +163,7 @@ class OfficerRegistry:
     def deactivate(self, officer_id: int) -> list[int]:
         """Deactivate an officer; return the outbox rows that move their open cases on."""
         now = self._clock()
-        with self._sessions.begin() as db:
+        with self.sessions.begin() as db:
             officer = self._get(db, officer_id)
             officer.active = False
             officer.on_duty = False
@@ -196,7 +196,7 @@ class OfficerRegistry:
             query = query.where(Officer.role == parse_role(role))
         if not include_inactive:
             query = query.where(Officer.active.is_(True))
-        with self._sessions() as db:
+        with self.sessions() as db:
             return [_view(o) for o in db.scalars(query)]
 
     def _set_phone(self, officer: Officer, e164: str) -> None:
