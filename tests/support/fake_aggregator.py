@@ -100,7 +100,7 @@ class FakeAggregator:
     def running(self) -> Iterator[FakeAggregator]:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         self._server = server
         thread.start()
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -190,7 +191,7 @@ class World:
         scheduled = ScheduledJobRegistry(queue=queue)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            worker = SimpleWorker(
+            worker = _QuietWorker(
                 [queue],
                 connection=self.connection,
                 serializer=JSONSerializer,
@@ -238,9 +239,23 @@ class World:
             )
 
 
+class _QuietWorker(SimpleWorker):
+    """rq's in-process worker without the command channel (its thread takes 0.5 s to stop)."""
+
+    def subscribe(self) -> None:
+        self.pubsub_thread = None
+
+
 @pytest.fixture
 def world(tmp_path: Path, postgres_url: str, redis_url: str, webhook_token: str) -> Iterator[World]:
-    settings = production_settings(tmp_path, postgres_url, redis_url, webhook_token)
+    with make_world(tmp_path, postgres_url, redis_url, webhook_token) as built:
+        yield built
+
+
+@contextmanager
+def make_world(home: Path, postgres_url: str, redis_url: str, token: str) -> Iterator[World]:
+    """Build a world on the given services (a test may bring its own Redis to kill)."""
+    settings = production_settings(home, postgres_url, redis_url, token)
     keys = KeyStore(settings.keys_dir)
     secrets_ = keys.secrets()
     hasher = SecretHasher(secrets_.code_key, secrets_.officer_key)
