@@ -93,7 +93,7 @@ class WorkerProcess:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self._log = log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from live.cli import main; main()", "worker"],
+            [sys.executable, "-c", "from service.cli import main; main()", "worker"],
             env=env,
             cwd=Path(__file__).resolve().parents[2],
             stdout=self._log,
