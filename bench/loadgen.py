@@ -66,8 +66,7 @@ class Recorder:
     by_hop: list[array[float]] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     sessions: int = 0
-    started: float = 0.0
-    finished: float = 0.0
+    seconds: float = 0.0  # wall time measured (summed over merged slices)
 
     def __post_init__(self) -> None:
         self.by_hop = [array("d") for _ in range(self.hops_per_session)]
@@ -78,7 +77,16 @@ class Recorder:
 
     @property
     def elapsed(self) -> float:
-        return max(self.finished - self.started, 1e-9)
+        return max(self.seconds, 1e-9)
+
+    def merge(self, other: Recorder) -> None:
+        """Add another slice of the same app and journey to this one."""
+        self.latencies.extend(other.latencies)
+        for mine, theirs in zip(self.by_hop, other.by_hop, strict=True):
+            mine.extend(theirs)
+        self.errors.update(other.errors)
+        self.sessions += other.sessions
+        self.seconds += other.seconds
 
     def summary(self) -> dict[str, object]:
         hops = len(self.latencies)
@@ -281,11 +289,11 @@ async def drive(
         await asyncio.gather(*(phone_loop(target, warm, numbers, None) for _ in range(concurrency)))
     recorder = Recorder(hops_per_session(target.journey))
     budget = Budget(time.monotonic() + seconds, max_sessions)
-    recorder.started = time.perf_counter()
+    started = time.perf_counter()
     await asyncio.gather(
         *(phone_loop(target, budget, numbers, recorder) for _ in range(concurrency))
     )
-    recorder.finished = time.perf_counter()
+    recorder.seconds = time.perf_counter() - started
     return recorder
 
 

@@ -68,6 +68,7 @@ class Tally:
     redis_round_trips: int = 0
     redis_commands: Counter[str] = field(default_factory=Counter)
     sql_statements: int = 0
+    sql_kinds: Counter[str] = field(default_factory=Counter)
     sql_commits: int = 0
     pool_checkouts: int = 0
     seconds: list[float] = field(default_factory=list)
@@ -110,10 +111,11 @@ class Instruments:
                 tally.redis_commands[f"PIPELINE({names})"] += 1
             return original_pipe(self, *args, **kwargs)
 
-        def on_execute(*_: Any) -> None:
+        def on_execute(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
             tally = me._tally()
             if tally is not None:
                 tally.sql_statements += 1
+                tally.sql_kinds[_statement_kind(statement)] += 1
 
         def on_commit(*_: Any) -> None:
             tally = me._tally()
@@ -140,6 +142,19 @@ class Instruments:
             event.remove(engine, "before_cursor_execute", on_execute)
             event.remove(engine, "commit", on_commit)
             event.remove(engine.pool, "checkout", on_checkout)
+
+
+def _statement_kind(statement: str) -> str:
+    """`INSERT cases`, `SELECT cases`, `UPDATE outbox_jobs`: verb and first table, no values."""
+    words = statement.replace("\n", " ").split()
+    verb = words[0].upper() if words else "?"
+    marker = {"INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}.get(verb, "FROM")
+    upper = [w.upper() for w in words]
+    if marker in upper:
+        index = upper.index(marker)
+        if index + 1 < len(words):
+            return f"{verb} {words[index + 1].strip('(')}"
+    return verb
 
 
 def _journey_runner(
@@ -224,6 +239,7 @@ def run_profile(
             "redis_round_trips": round(t.redis_round_trips / journeys, 2),
             "redis_commands": {k: round(v / journeys, 2) for k, v in t.redis_commands.items()},
             "sql_statements": round(t.sql_statements / journeys, 2),
+            "sql_kinds": {k: round(v / journeys, 2) for k, v in t.sql_kinds.items()},
             "sql_commits": round(t.sql_commits / journeys, 2),
             "pool_checkouts": round(t.pool_checkouts / journeys, 2),
         }
@@ -296,7 +312,9 @@ def print_profile(result: dict[str, Any]) -> None:
         )
     last = result["per_hop"][-1]
     print(f"Redis commands on the submit hop: {last['redis_commands']}")
+    print(f"SQL statements on the submit hop: {last['sql_kinds']}")
     print(f"Redis commands on an answer hop: {result['per_hop'][1]['redis_commands']}")
+    print(f"Redis commands on the dial: {result['per_hop'][0]['redis_commands']}")
     print(
         f"\nHot spots (cumulative ms per journey, profiled: {result['profiled_ms_per_journey']}):"
     )

@@ -14,10 +14,12 @@ import os
 import platform
 import shlex
 import signal
+import statistics
 import subprocess
 import sys
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -49,6 +51,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sessions", default="2,16", help="sessions in flight, comma-separated")
     p.add_argument("--duration", type=float, default=20.0, help="seconds measured per level")
     p.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each")
+    p.add_argument(
+        "--slice",
+        type=float,
+        default=5.0,
+        help="floor and service alternate in slices of about this many seconds",
+    )
     p.add_argument(
         "--servers",
         default="procfile",
@@ -140,23 +148,92 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def measure(server: Server, token: str, journey: str, n: int, args: argparse.Namespace) -> Any:
-    """One app at one concurrency: warm-up, then a measured run with CPU accounting."""
-    target = loadgen.Target(server.name, server.port, token, journey)
-    if args.warmup > 0:
-        loadgen.run(target, n, args.warmup)
+@dataclass
+class Slices:
+    """The measured slices of one app at one concurrency, merged, with CPU accounting."""
+
+    recorder: loadgen.Recorder
+    server_cpu: float = 0.0
+    own_cpu: float = 0.0
+    busy_cpu: float = 0.0
+    hops_per_s: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        summary = self.recorder.summary()
+        hops = max(int(summary["hops"]), 1)
+        elapsed = self.recorder.elapsed
+        summary["slices_hops_per_s"] = self.hops_per_s
+        summary["server_cpu_ms_per_hop"] = round(self.server_cpu * 1000 / hops, 3)
+        summary["server_cpu_cores"] = round(self.server_cpu / elapsed, 2)
+        summary["loadgen_cpu_ms_per_hop"] = round(self.own_cpu * 1000 / hops, 3)
+        # Whole machine, in cores: server + load generator + PostgreSQL + Redis + anything else.
+        summary["machine_busy_cores"] = round(self.busy_cpu / elapsed, 2)
+        summary["other_cores"] = round(
+            (self.busy_cpu - self.server_cpu - self.own_cpu) / elapsed, 2
+        )
+        return summary
+
+
+def measure_slice(
+    server: Server, target: loadgen.Target, n: int, seconds: float, into: Slices
+) -> None:
+    """One measured slice of one app, added to `into`."""
+    import psutil
+
     pids = server.pids()
     server_cpu = cpu_seconds(pids)
     own = time.process_time()
-    recorder = loadgen.run(target, n, args.duration)
-    server_cpu = cpu_seconds(pids) - server_cpu
-    own = time.process_time() - own
-    summary = recorder.summary()
-    hops = max(int(summary["hops"]), 1)  # type: ignore[call-overload]
-    summary["server_cpu_ms_per_hop"] = round(server_cpu * 1000 / hops, 3)
-    summary["server_cpu_cores"] = round(server_cpu / recorder.elapsed, 2)
-    summary["loadgen_cpu_ms_per_hop"] = round(own * 1000 / hops, 3)
-    return summary
+    system = psutil.cpu_times()
+    recorder = loadgen.run(target, n, seconds)
+    after = psutil.cpu_times()
+    into.server_cpu += cpu_seconds(pids) - server_cpu
+    into.own_cpu += time.process_time() - own
+    into.busy_cpu += (after.user + after.system + after.nice) - (
+        system.user + system.system + system.nice
+    )
+    into.hops_per_s.append(round(len(recorder.latencies) / recorder.elapsed, 1))
+    into.recorder.merge(recorder)
+
+
+def measure_level(
+    service: Server, floor: Server, token: str, n: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Floor and service at one concurrency, in alternating slices (F S, S F, ...).
+
+    Other work on the machine comes and goes; slices next to each other in time see about the
+    same background, so the median of the per-pair ratios is the robust figure.
+    """
+    targets = {
+        app.name: loadgen.Target(app.name, app.port, token, args.journey)
+        for app in (floor, service)
+    }
+    hops = loadgen.hops_per_session(args.journey)
+    results = {name: Slices(loadgen.Recorder(hops)) for name in targets}
+    if args.warmup > 0:
+        for app in (floor, service):
+            loadgen.run(targets[app.name], n, args.warmup)
+    count = max(1, round(args.duration / args.slice))
+    seconds = args.duration / count
+    ratios = []
+    for i in range(count):
+        order = (floor, service) if i % 2 == 0 else (service, floor)
+        for app in order:
+            measure_slice(app, targets[app.name], n, seconds, results[app.name])
+        ratios.append(
+            round(results["service"].hops_per_s[-1] / max(results["floor"].hops_per_s[-1], 1e-9), 3)
+        )
+    floor_summary = results["floor"].summary()
+    service_summary = results["service"].summary()
+    return {
+        "sessions": n,
+        "floor": floor_summary,
+        "service": service_summary,
+        "ratio_hops": round(
+            service_summary["hops_per_s"] / max(floor_summary["hops_per_s"], 1e-9), 3
+        ),
+        "ratio_slices": ratios,
+        "ratio_median": round(statistics.median(ratios), 3),
+    }
 
 
 def run_server(
@@ -175,20 +252,8 @@ def run_server(
             "levels": [],
         }
         for n in levels:
-            print(f"  {spec.label}: {n} sessions in flight, floor ...", flush=True)
-            floor_summary = measure(floor, backends.token, args.journey, n, args)
-            print(f"  {spec.label}: {n} sessions in flight, service ...", flush=True)
-            service_summary = measure(service, backends.token, args.journey, n, args)
-            result["levels"].append(
-                {
-                    "sessions": n,
-                    "floor": floor_summary,
-                    "service": service_summary,
-                    "ratio_hops": round(
-                        service_summary["hops_per_s"] / max(floor_summary["hops_per_s"], 1e-9), 3
-                    ),
-                }
-            )
+            print(f"  {spec.label}: {n} sessions in flight, floor and service ...", flush=True)
+            result["levels"].append(measure_level(service, floor, backends.token, n, args))
         return result
 
 
