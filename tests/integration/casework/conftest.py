@@ -10,7 +10,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -253,9 +253,18 @@ def world(tmp_path: Path, postgres_url: str, redis_url: str, webhook_token: str)
 
 
 @contextmanager
-def make_world(home: Path, postgres_url: str, redis_url: str, token: str) -> Iterator[World]:
-    """Build a world on the given services (a test may bring its own Redis to kill)."""
+def make_world(
+    home: Path, postgres_url: str, redis_url: str, token: str, worker_home: Path | None = None
+) -> Iterator[World]:
+    """Build a world on the given services (a test may bring its own Redis to kill).
+
+    With `worker_home`, the worker reads its keys from there (a folder with the worker's keys
+    only), as a separate worker host would.
+    """
     settings = production_settings(home, postgres_url, redis_url, token)
+    worker_settings = settings
+    if worker_home is not None:
+        worker_settings = replace(settings, home=worker_home)
     keys = KeyStore(settings.keys_dir)
     secrets_ = keys.secrets()
     hasher = SecretHasher(secrets_.code_key, secrets_.officer_key)
@@ -265,7 +274,7 @@ def make_world(home: Path, postgres_url: str, redis_url: str, token: str) -> Ite
         gateway = AfricasTalkingGateway(
             USERNAME, API_KEY, base_url=aggregator.base_url, timeout=TEST_TIMEOUT
         )
-        ctx = build_worker(settings, gateway=gateway)
+        ctx = build_worker(worker_settings, gateway=gateway)
         ctx.retry = TEST_RETRY
         install(ctx)
         intake = Intake(
