@@ -65,6 +65,13 @@ def analyse(samples: list[tuple[float, str, int, int]]) -> list[dict[str, Any]]:
     rows = []
     for pid, series in sorted(by_pid.items()):
         quarter = max(1, len(series) // 4)
+        times = [t for t, _, _ in series]
+        sizes = [r / MIB for _, _, r in series]
+        slope = (
+            statistics.linear_regression(times, sizes).slope * 60
+            if len(series) > 2 and len(set(times)) > 1
+            else 0.0
+        )
         first = statistics.fmean(r for _, _, r in series[:quarter])
         last = statistics.fmean(r for _, _, r in series[-quarter:])
         rows.append(
@@ -77,6 +84,7 @@ def analyse(samples: list[tuple[float, str, int, int]]) -> list[dict[str, Any]]:
                 "last_quartile_mib": round(last / MIB, 1),
                 "max_mib": round(max(r for _, _, r in series) / MIB, 1),
                 "growth_pct": round((last / first - 1) * 100, 2),
+                "slope_mib_per_min": round(slope, 3),
                 "flat": last <= first * FLAT_RATIO + FLAT_SLACK,
             }
         )
@@ -125,6 +133,7 @@ def run_soak(
         finally:
             sampler.stop()
         redis_after = int(redis_client.info("memory")["used_memory"])
+        redis_keys = _key_families(redis_client)
         redis_client.close()
         sent = sources["handsoff worker"].sent() if "handsoff worker" in sources else None
     processes = analyse(sampler.samples)
@@ -141,10 +150,21 @@ def run_soak(
         "worker": worker_note,
         "worker_sms_sent": sent,
         "redis_used_memory_mib": [round(redis_before / MIB, 1), round(redis_after / MIB, 1)],
+        "redis_keys_at_end": redis_keys,
         "processes": processes,
         "flat": all(p["flat"] for p in processes),
         "criterion": f"last-quartile mean RSS <= first-quartile mean x {FLAT_RATIO} + 1 MiB",
     }
+
+
+def _key_families(client: Any) -> dict[str, int]:
+    """Keys in the bench's own Redis database by prefix (two segments), all expiring or rq's."""
+    families: dict[str, int] = {}
+    for key in client.scan_iter(count=1000):
+        parts = key.decode(errors="replace").split(":")
+        family = ":".join(parts[:2]) if len(parts) > 1 else parts[0]
+        families[family] = families.get(family, 0) + 1
+    return dict(sorted(families.items(), key=lambda kv: -kv[1])[:15])
 
 
 def print_soak(result: dict[str, Any]) -> None:
@@ -161,7 +181,9 @@ def print_soak(result: dict[str, Any]) -> None:
         print(
             f"{p['process']:<24} {p['pid']:>7} {p['samples']:>4} {p['first_quartile_mib']:>8.1f} "
             f"{p['last_quartile_mib']:>8.1f} {p['max_mib']:>7.1f} {p['growth_pct']:>6.2f}% "
+            f"{p['slope_mib_per_min']:>+7.3f} MiB/min "
             f"{'flat' if p['flat'] else 'GROWING'}"
         )
     print(f"Redis used_memory MiB before/after: {result['redis_used_memory_mib']}")
+    print(f"Redis keys at the end, by family: {result['redis_keys_at_end']}")
     print(f"Memory flat: {result['flat']} ({result['criterion']})")
