@@ -77,6 +77,10 @@ def _claim(ctx: WorkerContext, sms_id: int) -> OpenedSms | None:
             retry_at = row.next_attempt_at
         elif _cancelled_by_opt_out(db, row, now):
             return None
+        elif row.attempts >= ctx.retry.max_attempts:
+            # Only interrupted attempts get here: each failure is counted where it is recorded.
+            _fail(row, "ambiguous", "interrupted_gave_up", now)
+            return None
         else:
             row.status = "sending"
             row.attempts += 1
