@@ -77,6 +77,11 @@ class Bundle:
     languages: tuple[str, ...]
     screens: Mapping[str, ScreenDef]
     texts: Mapping[str, Mapping[str, str]]
+    # Pagination depends on the bundle alone: computed once per screen and language, then reused
+    # (measuring every candidate page on every hop was the hot path's largest cost).
+    layout_cache: dict[tuple[str, ...], object] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def text(self, lang: str, key: str) -> str:
         """Return one text, falling back to the default language for an unknown language."""

@@ -71,6 +71,16 @@ def menu_pages(
     bundle: Bundle, lang: str, sdef: ScreenDef, is_start: bool
 ) -> tuple[tuple[int, ...], ...]:
     """Split a menu's options into pages that fit with the longest hint and all controls."""
+    key = ("menu", lang, sdef.id, str(is_start))
+    cached = bundle.layout_cache.get(key)
+    if cached is None:
+        cached = bundle.layout_cache[key] = _split_menu(bundle, lang, sdef, is_start)
+    return cached  # type: ignore[return-value]
+
+
+def _split_menu(
+    bundle: Bundle, lang: str, sdef: ScreenDef, is_start: bool
+) -> tuple[tuple[int, ...], ...]:
     numbered = [(str(i + 1), option.label) for i, option in enumerate(sdef.options)]
     hint = worst_hint(bundle, lang, sdef)
     controls = menu_controls(is_start)
@@ -112,6 +122,14 @@ def body_budget(bundle: Bundle, lang: str) -> int:
 
 def body_pages(bundle: Bundle, lang: str, key: str) -> tuple[str, ...]:
     """Split a long folded text into pages, at sentence ends where a sentence fits a page."""
+    cache_key = ("body", lang, key)
+    cached = bundle.layout_cache.get(cache_key)
+    if cached is None:
+        cached = bundle.layout_cache[cache_key] = _split_body(bundle, lang, key)
+    return cached  # type: ignore[return-value]
+
+
+def _split_body(bundle: Bundle, lang: str, key: str) -> tuple[str, ...]:
     budget = body_budget(bundle, lang)
     pages: list[str] = []
     current = ""

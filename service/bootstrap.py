@@ -29,7 +29,7 @@ from service.intake import Intake
 from service.kv import KeyValueStore, MemoryStore, RedisStore
 from service.outbox import Dispatcher
 from service.queueing import InProcessJobQueue, JobQueue, RqJobQueue
-from service.sms_inbox import SmsInbox
+from service.sms_inbox import SmsInbox, build_sms_inbox
 from service.status_check import StatusChecker
 from service.ussd import UssdReply, UssdService
 
@@ -147,7 +147,9 @@ def build_web(
         settings.limits,
         clock,
     )
-    sms_inbox = SmsInbox(counters)
+    sms_inbox = build_sms_inbox(
+        sessions, keys, hasher, cipher, status, dispatcher, queue, store, counters, clock
+    )
     return WebContainer(
         settings=settings,
         engine=engine,
@@ -170,3 +172,5 @@ def _run_jobs_in_process(
     from workers.context import build_worker, install
 
     install(build_worker(settings, queue=queue, clock=clock))
+    # Sweep what an earlier run left behind; the job books its own next run.
+    queue.enqueue("workers.jobs.run_maintenance")

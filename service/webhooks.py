@@ -83,7 +83,12 @@ def sms_inbound() -> Response:
         log.info("malformed inbound SMS callback: %s", error)
         container.counters.bump("sms.inbound.malformed")
         return _plain("bad request\n", 400)
-    container.sms_inbox.receive(message)
+    try:
+        container.sms_inbox.receive(message)
+    except Exception:
+        # Not stored: answer 503 so the aggregator retries (it does, for 12 hours).
+        log.exception("inbound SMS not handled; asking the aggregator to retry")
+        return _plain("retry later\n", 503)
     return _plain("")
 
 
@@ -96,7 +101,11 @@ def sms_delivery() -> Response:
         log.info("malformed delivery report: %s", error)
         container.counters.bump("sms.delivery.malformed")
         return _plain("bad request\n", 400)
-    container.sms_inbox.delivery_report(report)
+    try:
+        container.sms_inbox.delivery_report(report)
+    except Exception:
+        log.exception("delivery report not recorded; asking the aggregator to retry")
+        return _plain("retry later\n", 503)
     return _plain("")
 
 

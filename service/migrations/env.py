@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import service.db.casework_models  # noqa: F401 - registers the case-work tables on Base
 from service.db.models import Base
 
 connection = context.config.attributes["connection"]
