@@ -25,7 +25,12 @@ class Dispatcher:
         self._sessions = sessions
         self._clock = clock
 
-    def enqueue(self, outbox_ids: Iterable[int]) -> None:
+    def enqueue(self, outbox_ids: Iterable[int]) -> list[int]:
+        """Enqueue rows just committed; returns those the queue took.
+
+        Rows are written already marked as enqueued (see OutboxJob.enqueued_at), so the hot path
+        is one commit; only a failed enqueue costs a second one, to unmark the rows it left.
+        """
         ids = list(outbox_ids)
         sent = []
         for outbox_id in ids:
@@ -35,8 +40,10 @@ class Dispatcher:
             except Exception as error:  # Redis down: the row waits for the sweeper.
                 log.warning("enqueue failed (%s); the sweeper will retry", type(error).__name__)
                 break
-        if sent:
-            self._mark_enqueued(sent)
+        left = [outbox_id for outbox_id in ids if outbox_id not in sent]
+        if left:
+            self._mark(left, None)
+        return sent
 
     def sweep(self, stale_after: timedelta = timedelta(minutes=2)) -> int:
         """Re-enqueue rows never enqueued, or enqueued long ago and still not done."""
@@ -45,18 +52,20 @@ class Dispatcher:
             ids = db.scalars(
                 select(OutboxJob.id)
                 .where(OutboxJob.done_at.is_(None))
-                .where(or_(OutboxJob.enqueued_at.is_(None), OutboxJob.enqueued_at < cutoff))
+                .where(or_(OutboxJob.enqueued_at.is_(None), OutboxJob.enqueued_at <= cutoff))
                 .order_by(OutboxJob.id)
                 .limit(500)
             ).all()
-        self.enqueue(ids)
-        return len(ids)
+        sent = self.enqueue(ids)
+        if sent:
+            self._mark(sent, self._clock())
+        return len(sent)
 
-    def _mark_enqueued(self, ids: list[int]) -> None:
+    def _mark(self, ids: list[int], enqueued_at: datetime | None) -> None:
         try:
             with self._sessions.begin() as db:
                 db.execute(
-                    update(OutboxJob).where(OutboxJob.id.in_(ids)).values(enqueued_at=self._clock())
+                    update(OutboxJob).where(OutboxJob.id.in_(ids)).values(enqueued_at=enqueued_at)
                 )
         except Exception as error:
-            log.warning("could not mark outbox rows enqueued (%s)", type(error).__name__)
+            log.warning("could not mark outbox rows (%s)", type(error).__name__)

@@ -14,7 +14,13 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def _same_as_created(context: DefaultExecutionContext) -> datetime | None:
+    value = context.get_current_parameters().get("created_at")  # type: ignore[no-untyped-call]
+    return value if isinstance(value, datetime) else None
 
 
 class Base(DeclarativeBase):
@@ -71,7 +77,9 @@ class OutboxJob(Base):
     job: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
-    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Written as "enqueued at creation": the commit that creates the row is followed at once by
+    # the enqueue. A failed enqueue sets it back to NULL, which the sweeper takes first.
+    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime, default=_same_as_created)
     done_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
