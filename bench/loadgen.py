@@ -182,6 +182,7 @@ class Target:
     port: int
     token: str
     journey: str = "plain"
+    think_seconds: float = 0.0  # pause before each answer, as a person reading the screen
 
     @property
     def path(self) -> str:
@@ -211,6 +212,8 @@ async def run_session(
     text = ""
     for index in range(len(inputs) + 1):
         if index:
+            if target.think_seconds > 0:
+                await asyncio.sleep(target.think_seconds)
             answer = inputs[index - 1]
             text = answer if not text else f"{text}*{answer}"
         body = urlencode(

@@ -45,7 +45,10 @@ def evaluate_targets(run: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def print_run(run: dict[str, Any]) -> None:
-    print(f"\n== {run['server']} (journey: {run['journey']}, {run['hops_per_session']} hops)")
+    think = f", {run['think_ms']:g} ms think time" if run.get("think_ms") else ""
+    print(
+        f"\n== {run['server']} (journey: {run['journey']}, {run['hops_per_session']} hops{think})"
+    )
     header = (
         f"{'N':>3} {'app':<8} {'hops/s':>8} {'sess/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
         f"{'sub p50':>8} {'sub p99':>8} {'errors':>6} {'srv CPU ms/hop':>14} {'other cores':>11}"

@@ -64,6 +64,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "waitress:T; the first is the headline",
     )
     p.add_argument("--journey", choices=sorted(loadgen.JOURNEYS), default="plain")
+    p.add_argument(
+        "--think-ms",
+        type=float,
+        default=0.0,
+        help="pause before each answer (0: back to back, the capacity test; a person: seconds)",
+    )
     p.add_argument("--redis-db", type=int, default=13, help="an empty Redis database number")
     p.add_argument("--no-load", action="store_true", help="skip the HTTP runs")
     p.add_argument("--no-worker", action="store_true", help="skip the worker SMS measurement")
@@ -204,7 +210,7 @@ def measure_level(
     same background, so the median of the per-pair ratios is the robust figure.
     """
     targets = {
-        app.name: loadgen.Target(app.name, app.port, token, args.journey)
+        app.name: loadgen.Target(app.name, app.port, token, args.journey, args.think_ms / 1000)
         for app in (floor, service)
     }
     hops = loadgen.hops_per_session(args.journey)
@@ -249,6 +255,7 @@ def run_server(
             "spec": f"{spec.kind}:{spec.workers}x{spec.threads}",
             "journey": args.journey,
             "hops_per_session": loadgen.hops_per_session(args.journey),
+            "think_ms": args.think_ms,
             "levels": [],
         }
         for n in levels:
@@ -298,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             "duration_s": args.duration,
             "warmup_s": args.warmup,
             "journey": args.journey,
+            "think_ms": args.think_ms,
             "servers": [s.label for s in specs],
         },
     }
