@@ -38,7 +38,9 @@ def test_sessions_complete_or_resume_and_the_outbox_drains_when_redis_returns(
             chaos.start()
             outcomes = run_reporters(
                 REPORTERS,
-                lambda i: persistent_reporter(service.url, f"+2588412{i:05d}", webhook_token),
+                lambda i: persistent_reporter(
+                    service.url, f"+2588412{i:05d}", webhook_token, attempts=30, pause=0.15
+                ),
             )
             chaos.join()
             # The outage really overlapped the load: some hops were answered by replaying.

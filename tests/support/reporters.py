@@ -24,7 +24,7 @@ class Outcome:
 
 
 def persistent_reporter(
-    base_url: str, number: str, token: str | None, attempts: int = 12
+    base_url: str, number: str, token: str | None, attempts: int = 12, pause: float = 0.0
 ) -> Outcome:
     """File one report, redialling after cut-offs and resuming where the service offers it."""
     outcome = Outcome()
@@ -44,6 +44,7 @@ def persistent_reporter(
                     given = 0
             seen.setdefault(screen, given)
             while not phone.ended and given < len(answers):
+                time.sleep(pause)  # a person reads the screen before answering
                 screen = phone.send(answers[given])
                 given += 1
                 if not phone.ended:
