@@ -65,8 +65,12 @@ class Settings:
         return self.home / "sms-outbox.log"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        """Read the environment once; refuse production settings that lack a secret."""
+    def from_env(cls, environ: Mapping[str, str], *, serves_callbacks: bool = True) -> Settings:
+        """Read the environment once; refuse production settings that lack a secret.
+
+        Only a process that answers the aggregator's callbacks needs the webhook token; the
+        worker and the admin commands are not given it (least privilege).
+        """
         home = Path(_get(environ, HANDSOFF_HOME) or "./instance").resolve()
         database_url = _get(environ, DATABASE_URL) or f"sqlite:///{home / 'handsoff.db'}"
         settings = cls(
@@ -79,12 +83,16 @@ class Settings:
             at_sender_id=_get(environ, AT_SENDER_ID),
             at_api_base_url=_get(environ, AT_API_BASE_URL),
         )
-        settings.check()
+        settings.check(serves_callbacks=serves_callbacks)
         return settings
 
-    def check(self) -> None:
+    def check(self, *, serves_callbacks: bool = True) -> None:
         """Stop the start with a clear message when production settings are incomplete."""
         if self.embedded:
+            return
+        if bool(self.at_username) != bool(self.at_api_key):
+            raise ConfigError(f"Set both {AT_USERNAME} and {AT_API_KEY}, or neither.")
+        if not serves_callbacks:
             return
         if not self.webhook_token:
             raise ConfigError(
@@ -94,8 +102,6 @@ class Settings:
             )
         if len(self.webhook_token) < MIN_TOKEN_LENGTH:
             raise ConfigError(f"{WEBHOOK_TOKEN} must be at least {MIN_TOKEN_LENGTH} characters.")
-        if bool(self.at_username) != bool(self.at_api_key):
-            raise ConfigError(f"Set both {AT_USERNAME} and {AT_API_KEY}, or neither.")
 
     @property
     def sms_configured(self) -> bool:

@@ -14,9 +14,9 @@ from service.cli_officers import register as register_casework_commands
 from service.simulate import run_simulator
 
 
-def _settings() -> Settings:
+def _settings(serves_callbacks: bool = True) -> Settings:
     try:
-        return Settings.from_env(os.environ)
+        return Settings.from_env(os.environ, serves_callbacks=serves_callbacks)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
 
@@ -53,7 +53,7 @@ def init() -> None:
     from crypto import KeyStore
     from service.db.engine import make_engine, upgrade_schema
 
-    settings = _settings()
+    settings = _settings(serves_callbacks=False)
     settings.home.mkdir(parents=True, exist_ok=True)
     upgrade_schema(make_engine(settings.database_url))
     keys = KeyStore.generate(settings.keys_dir)

@@ -16,7 +16,7 @@ from service.casework.vocab import PROVINCES, ROLES
 
 def _settings() -> Settings:
     try:
-        return Settings.from_env(os.environ)
+        return Settings.from_env(os.environ, serves_callbacks=False)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
 

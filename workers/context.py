@@ -103,5 +103,5 @@ def current() -> WorkerContext:
     global _current
     with _guard:
         if _current is None:
-            _current = build_worker(Settings.from_env(os.environ))
+            _current = build_worker(Settings.from_env(os.environ, serves_callbacks=False))
         return _current

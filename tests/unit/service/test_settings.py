@@ -74,3 +74,8 @@ def test_settings_are_frozen() -> None:
     settings = Settings.from_env({})
     with pytest.raises(AttributeError):
         settings.webhook_token = "changed"  # type: ignore[misc]
+
+
+def test_the_worker_and_admin_commands_need_no_webhook_token() -> None:
+    settings = Settings.from_env({"REDIS_URL": "redis://x"}, serves_callbacks=False)
+    assert not settings.embedded and settings.webhook_token is None
