@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -100,32 +100,34 @@ def end_assignment(db: Session, assignment: Assignment, reason: str, now: dateti
 
 def assign_new_case(ctx: WorkerContext, case_id: int | None) -> None:
     """Outbox job `assign_case`: give a new case (or urgent partial case) its first holder."""
-    if case_id is None:
-        return
-    followups = FollowUps()
-    with ctx.sessions.begin() as db:
-        case = lock_case(db, case_id)
-        if case is None or case.status == CLOSED or current_assignment(db, case_id):
-            return  # Already assigned: this is a second run.
-        hand_to_next(ctx, db, case, "new", followups)
-    followups.run(ctx)
+
+    def first_holder(db: Session, case: Case, followups: FollowUps) -> None:
+        if current_assignment(db, case.id) is None:  # else: this is a second run
+            hand_to_next(ctx, db, case, "new", followups)
+
+    _on_open_case(ctx, case_id, first_holder)
 
 
 def reroute_completed_case(ctx: WorkerContext, case_id: int | None) -> None:
     """Outbox job `case_completed`: the final answers may call for another holder."""
-    if case_id is None:
-        return
-    followups = FollowUps()
-    with ctx.sessions.begin() as db:
-        case = lock_case(db, case_id)
-        if case is None or case.status == CLOSED:
-            return
-        _reroute_if_needed(ctx, db, case, "rerouted", followups)
-    followups.run(ctx)
+    _on_open_case(
+        ctx, case_id, lambda db, case, f: _reroute_if_needed(ctx, db, case, "rerouted", f)
+    )
 
 
 def reassign_case(ctx: WorkerContext, case_id: int | None) -> None:
     """Outbox job `reassign_case`: the holder was deactivated or went off duty."""
+    _on_open_case(
+        ctx, case_id, lambda db, case, f: _reroute_if_needed(ctx, db, case, "reassigned", f)
+    )
+
+
+def _on_open_case(
+    ctx: WorkerContext,
+    case_id: int | None,
+    act: Callable[[Session, Case, FollowUps], None],
+) -> None:
+    """Run `act` on the case under its row lock unless it is gone or closed; then follow up."""
     if case_id is None:
         return
     followups = FollowUps()
@@ -133,7 +135,7 @@ def reassign_case(ctx: WorkerContext, case_id: int | None) -> None:
         case = lock_case(db, case_id)
         if case is None or case.status == CLOSED:
             return
-        _reroute_if_needed(ctx, db, case, "reassigned", followups)
+        act(db, case, followups)
     followups.run(ctx)
 
 
