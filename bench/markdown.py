@@ -79,6 +79,9 @@ def profile_tables(profile: dict[str, Any]) -> str:
     last = profile["per_hop"][-1]
     lines += [
         "",
+        f"The floor's hop in process, same test client: "
+        f"{profile.get('floor_ms_p50_in_process', '?')} ms p50.",
+        "",
         f"Submit hop, Redis: `{last['redis_commands']}`",
         "",
         f"Submit hop, SQL: `{last.get('sql_kinds', {})}`",

@@ -45,7 +45,7 @@ HOT_SPOTS: tuple[tuple[str, str, str], ...] = (
     ("service/intake.py", "_fill", "envelope + seal report/contact"),
     ("service/intake.py", "_new_case", "new case: code sealing"),
     ("crypto/sealing.py", "seal_report", "HPKE seal of the report"),
-    ("service/outbox.py", "enqueue", "Dispatcher.enqueue (rq + UPDATE outbox)"),
+    ("service/outbox.py", "enqueue", "Dispatcher.enqueue (rq; before 3fdadc5 also an UPDATE)"),
     ("service/queueing.py", "enqueue", "rq enqueue"),
     ("service/outbox.py", "_mark_enqueued", "second transaction: mark outbox enqueued"),
     ("flows/engine.py", "step", "flow engine step"),
@@ -202,6 +202,29 @@ def _short(path: str) -> str:
     return path
 
 
+def _floor_hop_ms(backends: Backends, hops: int) -> float:
+    """The floor's hop in process (test client, one Redis GET and SET): p50 in ms."""
+    previous = os.environ.get("REDIS_URL")
+    os.environ["REDIS_URL"] = backends.redis_url
+    try:
+        from bench import floor_app
+
+        client = floor_app.app.test_client()
+        form = {"sessionId": "ATUid_floor", "phoneNumber": "+258840000000", "text": ""}
+        times = []
+        for i in range(hops + 20):
+            started = time.perf_counter()
+            client.post("/ussd", query_string={"token": backends.token}, data=form)
+            if i >= 20:
+                times.append(time.perf_counter() - started)
+        return round(statistics.median(times) * 1000, 3)
+    finally:
+        if previous is None:
+            os.environ.pop("REDIS_URL", None)
+        else:
+            os.environ["REDIS_URL"] = previous
+
+
 def run_profile(
     backends: Backends, *, journeys: int = 30, top: int = 30, journey: str = "plain"
 ) -> dict[str, object]:
@@ -230,6 +253,7 @@ def run_profile(
         profiler.disable()
     finally:
         container.close()
+    floor_ms = _floor_hop_ms(backends, journeys * hops)
     per_hop = [
         {
             "hop": i,
@@ -287,6 +311,7 @@ def run_profile(
         "journeys": journeys,
         "journey": journey,
         "profiled_ms_per_journey": round(total * 1000 / journeys, 2),
+        "floor_ms_p50_in_process": floor_ms,
         "per_hop": per_hop,
         "hot_spots": spots,
         "top_cumulative": by_cum,
@@ -310,6 +335,7 @@ def print_profile(result: dict[str, Any]) -> None:
             f"{row['redis_round_trips']:>8.1f} {row['sql_statements']:>5.1f} "
             f"{row['sql_commits']:>6.1f} {row['pool_checkouts']:>5.1f}"
         )
+    print(f"The floor's hop in process (same test client): {result['floor_ms_p50_in_process']} ms")
     last = result["per_hop"][-1]
     print(f"Redis commands on the submit hop: {last['redis_commands']}")
     print(f"SQL statements on the submit hop: {last['sql_kinds']}")
