@@ -66,3 +66,22 @@ def test_inbound_sms_are_validated() -> None:
     assert (sms.message_id, sms.sender, sms.text) == ("m1", "+258841234567", "STOP")
     with pytest.raises(BadCallback):
         parse_inbound_sms({"id": "m1", "from": "+258841234567", "text": "x\x00"})
+
+
+@pytest.mark.parametrize(
+    "raw", ["+258821234567", "+258871234567", "+254712345678", "+258891234567", "+25821123456"]
+)
+def test_the_fast_path_and_the_full_parse_agree(raw: str) -> None:
+    import phonenumbers
+
+    parsed = phonenumbers.parse(raw, "MZ")
+    assert phonenumbers.is_valid_number(parsed)
+    assert normalise_phone(raw) == phonenumbers.format_number(
+        parsed, phonenumbers.PhoneNumberFormat.E164
+    )
+
+
+def test_the_fast_path_does_not_accept_what_the_full_parse_refuses() -> None:
+    for raw in ["+258801234567", "+25882123456", "+2588212345678"]:
+        with pytest.raises(BadCallback):
+            normalise_phone(raw)
