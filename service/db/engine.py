@@ -14,11 +14,18 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 def make_engine(url: str) -> Engine:
     """Build an engine; SQLite gets WAL and a busy timeout so threads can share the file."""
+    # hide_parameters: an error message must never carry row values into a log or a traceback.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 15, "check_same_thread": False},
+            hide_parameters=True,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]
