@@ -77,6 +77,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--profile", action="store_true", help="profile the hot path in process")
     p.add_argument("--profile-journeys", type=int, default=30)
     p.add_argument("--profile-top", type=int, default=30)
+    p.add_argument(
+        "--pyspy",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="also sample the gunicorn workers with py-spy under load at the largest N",
+    )
     p.add_argument("--soak", action="store_true", help="memory soak instead of the HTTP runs")
     p.add_argument("--minutes", type=float, default=20.0, help="soak length")
     p.add_argument("--sessions-total", type=int, default=100_000, help="soak session budget")
@@ -274,6 +281,7 @@ def time_limit(args: argparse.Namespace, levels: list[int], servers: int) -> int
         seconds += 0 if args.no_worker else args.worker_seconds + 180
     if args.profile:
         seconds += 60 + args.profile_journeys * 2
+    seconds += args.pyspy + 90 if args.pyspy else 0
     return int(seconds * 1.5)
 
 
@@ -347,6 +355,16 @@ def main(argv: list[str] | None = None) -> int:
                 results["worker"] = {"status": "skipped", "note": "--no-worker"}
             else:
                 results["worker"] = worker_part(backends, args)
+        if args.pyspy > 0:
+            from bench import pyspy
+
+            if pyspy.available():
+                results["pyspy"] = pyspy.run_pyspy(
+                    backends, specs[0], max(levels or [16]), args.pyspy, args.journey
+                )
+            else:
+                print("note: py-spy is not installed (pip install -e '.[bench]'); skipped")
+                results["pyspy"] = {"status": "skipped", "note": "py-spy not installed"}
         if args.profile:
             from bench.profile_hot_path import run_profile
 
