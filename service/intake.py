@@ -58,43 +58,57 @@ class Intake:
         self, effect: SubmitCase, *, session_digest: str, phone: str, lang: str, now: datetime
     ) -> Submitted:
         """Create or complete the session's case in one transaction, with its outbox row."""
+        # Only a report whose reporter said "in danger" can have an urgent case already; any
+        # other session's case is new, so the first try inserts without looking. Should it exist
+        # after all (a repeated hop replayed without Redis), the unique session digest refuses
+        # the insert and the next try looks first.
+        look_first = effect.stage == "final" and effect.answers.get("danger") == "yes"
         for _ in range(CODE_ATTEMPTS):
             try:
-                return self._submit_once(effect, session_digest, phone, lang, now)
+                return self._submit_once(effect, session_digest, phone, lang, now, look_first)
             except IntegrityError:
-                # Either a code collision (draw again) or a concurrent hop of the same session
-                # created the case first (the next round finds and completes it).
+                # A code collision (draw again) or a concurrent hop of the same session.
                 log.info("case insert conflicted; retrying")
+                look_first = True
         raise RuntimeError("could not allocate a unique case code")
 
     def _submit_once(
-        self, effect: SubmitCase, session_digest: str, phone: str, lang: str, now: datetime
+        self,
+        effect: SubmitCase,
+        session_digest: str,
+        phone: str,
+        lang: str,
+        now: datetime,
+        look_first: bool,
     ) -> Submitted:
         with self._sessions.begin() as db:
-            case = db.scalars(
-                select(Case).where(Case.session_digest == session_digest).with_for_update()
-            ).one_or_none()
-            outbox: list[OutboxJob] = []
+            case = None
+            if look_first:
+                case = db.scalars(
+                    select(Case).where(Case.session_digest == session_digest).with_for_update()
+                ).one_or_none()
             if case is None:
+                # Every column is filled before the one INSERT: no UPDATE follows it.
                 code = make_code(self._random_digits())
                 case = self._new_case(code, session_digest, effect, lang, now)
+                self._fill(case, code, effect, phone, lang, now)
                 db.add(case)
                 db.flush()
-                outbox.append(OutboxJob(job="assign_case", case_id=case.id, created_at=now))
+                job = OutboxJob(job="assign_case", case_id=case.id, created_at=now)
             else:
                 code = self._state_cipher.open(
                     case.code_sealed or b"", _code_context(case)
                 ).decode()
                 if case.stage == "final":
                     return Submitted(code=code, case_id=case.id, outbox_ids=(), created=False)
-            created = bool(outbox)
-            self._fill(case, code, effect, phone, lang, now)
-            if effect.stage == "final" and not outbox:
-                outbox.append(OutboxJob(job="case_completed", case_id=case.id, created_at=now))
-            db.add_all(outbox)
+                self._fill(case, code, effect, phone, lang, now)
+                if effect.stage != "final":
+                    return Submitted(code=code, case_id=case.id, outbox_ids=(), created=False)
+                job = OutboxJob(job="case_completed", case_id=case.id, created_at=now)
+            db.add(job)
             db.flush()
-            ids = tuple(o.id for o in outbox)
-            return Submitted(code=code, case_id=case.id, outbox_ids=ids, created=created)
+            created = job.job == "assign_case"
+            return Submitted(code=code, case_id=case.id, outbox_ids=(job.id,), created=created)
 
     def _new_case(
         self, code: str, session_digest: str, effect: SubmitCase, lang: str, now: datetime
@@ -107,7 +121,6 @@ class Intake:
             stage=effect.stage,
             status="received",
             lang=lang,
-            content_sealed=b"",
             created_at=now,
             updated_at=now,
         )

@@ -49,14 +49,15 @@ class RqJobQueue:
             job,
             *args,
             job_id=job_id,
-            result_ttl=3600,
+            # Results are never read (jobs record what they did in SQL): keep none in Redis.
+            result_ttl=0,
             failure_ttl=7 * 86400,
             retry=Retry(max=3, interval=[10, 60, 300]),
         )
 
     def enqueue_at(self, when: datetime, job: str, *args: JobArg) -> None:
         # rq reads naive datetimes as UTC, which is what the service stores.
-        self._queue.enqueue_at(when, job, *args, result_ttl=3600, failure_ttl=7 * 86400)
+        self._queue.enqueue_at(when, job, *args, result_ttl=0, failure_ttl=7 * 86400)
 
     def enqueue_outbox(self, outbox_id: int) -> None:
         self.enqueue(OUTBOX_JOB, outbox_id, job_id=f"outbox-{outbox_id}")
