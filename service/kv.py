@@ -6,7 +6,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol, TypeVar
 
 import redis
@@ -31,24 +32,35 @@ class KeyValueStore(Protocol):
         self, key: str, ttl_seconds: float, wait_seconds: float
     ) -> AbstractContextManager[bool]: ...
     def begin_hop(self, hop: HopKeys, ttl_seconds: float, wait_seconds: float) -> HopStart: ...
-    def end_hop(self, hop: HopKeys, sets: Sequence[KeyWrite], deletes: Sequence[str]) -> None: ...
+    def end_hop(
+        self,
+        hop: HopKeys,
+        sets: Sequence[KeyWrite],
+        deletes: Sequence[str],
+        increments: Sequence[tuple[str, int]] = (),
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
 class HopKeys:
-    """The lock that serialises one session's hops, its holder's token, and the state's key."""
+    """What a hop reads with its session's lock: the state, other keys, counters to bump."""
 
     lock: str
     token: str
     state: str
+    reads: tuple[str, ...] = ()
+    counts: tuple[str, ...] = ()
+    count_ttl_seconds: int = 3600
 
 
 @dataclass(frozen=True)
 class HopStart:
-    """Whether the hop got the session's lock, and the stored state if it did."""
+    """Whether the hop got the session's lock, and what it read if it did."""
 
     acquired: bool
     state: bytes | None
+    values: dict[str, bytes | None] = field(default_factory=dict)
+    counted: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -60,13 +72,21 @@ class KeyWrite:
 
 # Writes and unlock in one round trip, and only while we still hold the lock: a hop that outlived
 # its lock must not overwrite the state of the hop that came after it.
+# KEYS: lock, keys to set, keys to delete, counters to bump.
+# ARGV: token, how many sets, how many deletes, (value, ttl) per set, ttl per counter.
 _END_HOP = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-local n = tonumber(ARGV[2])
-for i = 1, n do
-  redis.call('SET', KEYS[1 + i], ARGV[1 + 2 * i], 'EX', ARGV[2 + 2 * i])
+local nsets = tonumber(ARGV[2])
+local ndels = tonumber(ARGV[3])
+for i = 1, nsets do
+  redis.call('SET', KEYS[1 + i], ARGV[2 + 2 * i], 'EX', ARGV[3 + 2 * i])
 end
-for i = 2 + n, #KEYS do redis.call('DEL', KEYS[i]) end
+for i = 1, ndels do redis.call('DEL', KEYS[1 + nsets + i]) end
+local first_counter = 2 + nsets + ndels
+for i = first_counter, #KEYS do
+  redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[3 + 2 * nsets + (i - first_counter + 1)], 'NX')
+end
 redis.call('DEL', KEYS[1])
 return 1
 """
@@ -80,30 +100,59 @@ class RedisStore:
         self._end_hop = client.register_script(_END_HOP)
 
     def begin_hop(self, hop: HopKeys, ttl_seconds: float, wait_seconds: float) -> HopStart:
-        """Take the session's lock and read its state in one round trip (retrying while held)."""
+        """Take the lock, read the state and other keys, bump counters: one round trip.
+
+        While another hop holds the lock it retries; counters are bumped on the first try only.
+        """
         deadline = time.monotonic() + wait_seconds
         ttl_ms = int(ttl_seconds * 1000)
+        counts = hop.counts
+        counted: dict[str, int] = {}
         while True:
-
-            def attempt() -> list[object]:
-                pipe = self._redis.pipeline(transaction=False)
-                pipe.set(hop.lock, hop.token, nx=True, px=ttl_ms)
-                pipe.get(hop.state)
-                return list(pipe.execute())
-
-            acquired, state = self._call(attempt)
-            if acquired:
-                return HopStart(True, state if isinstance(state, bytes) else None)
+            results = self._call(partial(self._begin_pipeline, hop, ttl_ms, counts))
+            if counts:
+                first = 2 + len(hop.reads)
+                counted = {key: int(str(results[first + 2 * i])) for i, key in enumerate(counts)}
+                counts = ()
+            if results[0]:
+                read = results[2 : 2 + len(hop.reads)]
+                return HopStart(
+                    True,
+                    _bytes_or_none(results[1]),
+                    {
+                        key: _bytes_or_none(value)
+                        for key, value in zip(hop.reads, read, strict=True)
+                    },
+                    counted,
+                )
             if time.monotonic() >= deadline:
                 return HopStart(False, None)
             time.sleep(0.01)
 
-    def end_hop(self, hop: HopKeys, sets: Sequence[KeyWrite], deletes: Sequence[str]) -> None:
-        """Write the hop's keys, delete others and release the lock, in one round trip."""
-        keys = [hop.lock, *(w.key for w in sets), *deletes]
-        args: list[bytes | str | int] = [hop.token, len(sets)]
+    def _begin_pipeline(self, hop: HopKeys, ttl_ms: int, counts: tuple[str, ...]) -> list[object]:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.set(hop.lock, hop.token, nx=True, px=ttl_ms)
+        pipe.get(hop.state)
+        for key in hop.reads:
+            pipe.get(key)
+        for key in counts:
+            pipe.incr(key)
+            pipe.expire(key, hop.count_ttl_seconds, nx=True)
+        return list(pipe.execute())
+
+    def end_hop(
+        self,
+        hop: HopKeys,
+        sets: Sequence[KeyWrite],
+        deletes: Sequence[str],
+        increments: Sequence[tuple[str, int]] = (),
+    ) -> None:
+        """Write, delete, bump counters and release the lock, in one round trip."""
+        keys = [hop.lock, *(w.key for w in sets), *deletes, *(key for key, _ in increments)]
+        args: list[bytes | str | int] = [hop.token, len(sets), len(deletes)]
         for write in sets:
             args += [write.value, write.ttl_seconds]
+        args += [ttl for _, ttl in increments]
         self._call(lambda: self._end_hop(keys=keys, args=args))
 
     def get(self, key: str) -> bytes | None:
@@ -213,15 +262,25 @@ class MemoryStore:
         return self._stripes[hash(key) % LOCK_STRIPES]
 
     def begin_hop(self, hop: HopKeys, ttl_seconds: float, wait_seconds: float) -> HopStart:
+        counted = {key: self.incr(key, hop.count_ttl_seconds) for key in hop.counts}
         lock = self._stripe(hop.lock)
         if not lock.acquire(timeout=wait_seconds):
             return HopStart(False, None)
-        return HopStart(True, self.get(hop.state))
+        values = {key: self.get(key) for key in hop.reads}
+        return HopStart(True, self.get(hop.state), values, counted)
 
-    def end_hop(self, hop: HopKeys, sets: Sequence[KeyWrite], deletes: Sequence[str]) -> None:
+    def end_hop(
+        self,
+        hop: HopKeys,
+        sets: Sequence[KeyWrite],
+        deletes: Sequence[str],
+        increments: Sequence[tuple[str, int]] = (),
+    ) -> None:
         for write in sets:
             self.set(write.key, write.value, write.ttl_seconds)
         self.delete(*deletes)
+        for key, ttl in increments:
+            self.incr(key, ttl)
         lock = self._stripe(hop.lock)
         if lock.locked():
             lock.release()
@@ -244,3 +303,7 @@ class MemoryStore:
             now = self._clock()
             for key in [k for k, (_, exp) in self._values.items() if exp <= now]:
                 del self._values[key]
+
+
+def _bytes_or_none(value: object) -> bytes | None:
+    return value if isinstance(value, bytes) else None

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 RESUMABLE_FLOWS = frozenset({"report", "help"})
 LOCK_TTL_SECONDS = 10.0
 LOCK_WAIT_SECONDS = 5.0
+COUNT_WINDOW_SECONDS = 3600  # rate limits count per hour
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,33 @@ class _Record:
 
 
 @dataclass
-class _Writes:
-    """What the store must keep or forget once the hop is answered."""
+class _Hop:
+    """One hop in progress: who, which session, what the store said, what it must do after."""
 
+    request: UssdHop
+    session: str
+    callers: tuple[str, str]  # the caller's pseudonym now, and in the previous period
+    now: datetime
+    values: dict[str, bytes | None] = field(default_factory=dict)
+    counted: dict[str, int] = field(default_factory=dict)
     sets: list[KeyWrite] = field(default_factory=list)
     deletes: list[str] = field(default_factory=list)
+    increments: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def caller(self) -> str:
+        return self.callers[0]
+
+    @property
+    def report_count_key(self) -> str:
+        return f"hs:rl:r:{self.caller}"
+
+    @property
+    def session_count_key(self) -> str:
+        return f"hs:rl:s:{self.caller}"
+
+    def resume_keys(self) -> tuple[str, str]:
+        return (f"hs:r:{self.callers[0]}", f"hs:r:{self.callers[1]}")
 
 
 class UssdService:
@@ -99,88 +122,94 @@ class UssdService:
         self._limits = limits
         self._clock = clock
 
-    def handle(self, hop: UssdHop) -> UssdReply:
+    def handle(self, request: UssdHop) -> UssdReply:
         """Answer one hop; with the store down, replay the flow from the `text` path instead."""
         now = self._clock()
-        session = self._hasher.code_digest("ussd-session:" + hop.session_id)
-        keys = HopKeys(lock=f"hs:l:{session}", token=secrets.token_hex(8), state=f"hs:s:{session}")
+        session = self._hasher.code_digest("ussd-session:" + request.session_id)
+        hop = _Hop(request, session, self._callers(request.phone, now), now)
+        keys = self._hop_keys(hop)
         try:
             begun = self._store.begin_hop(keys, LOCK_TTL_SECONDS, LOCK_WAIT_SECONDS)
         except StoreUnavailable:
             log.warning("session store unavailable; replaying the hop from its text path")
-            return self._hop_by_replay(hop, session, now)
+            return self._hop_by_replay(hop)
         if not begun.acquired:
             return self._render(system_screen("sys.try_again"), "pt")
-        writes = _Writes()
+        hop.values, hop.counted = begun.values, begun.counted
         try:
-            return self._hop_with_store(
-                hop, session, self._open_record(begun.state, session), now, writes
-            )
+            return self._hop_with_store(hop, self._open_record(begun.state, session))
         finally:
-            # One round trip: the new state, the resume copy, and the lock's release.
+            # One round trip: the new state, the resume copy, counters, the lock's release.
             with suppress(StoreUnavailable):
-                self._store.end_hop(keys, writes.sets, writes.deletes)
+                self._store.end_hop(keys, hop.sets, hop.deletes, hop.increments)
 
-    def _hop_with_store(
-        self, hop: UssdHop, session: str, record: _Record | None, now: datetime, writes: _Writes
-    ) -> UssdReply:
-        if record is not None and record.text == hop.text:
+    def _hop_keys(self, hop: _Hop) -> HopKeys:
+        """Everything this hop may need from the store, read with the lock in one round trip."""
+        reads: tuple[str, ...] = (hop.report_count_key,)
+        counts: tuple[str, ...] = ()
+        if hop.request.text == "":  # a dial: count the session, look for a session to resume
+            reads += hop.resume_keys()
+            counts = (hop.session_count_key,)
+        return HopKeys(
+            lock=f"hs:l:{hop.session}",
+            token=secrets.token_hex(8),
+            state=f"hs:s:{hop.session}",
+            reads=reads,
+            counts=counts,
+            count_ttl_seconds=COUNT_WINDOW_SECONDS,
+        )
+
+    def _hop_with_store(self, hop: _Hop, record: _Record | None) -> UssdReply:
+        text = hop.request.text
+        if record is not None and record.text == text:
             return record.reply  # A repeated callback: same screen, no effects run twice.
-        callers = self._callers(hop.phone, now)
-        if record is None and hop.text == "":
-            if self._store.incr(f"hs:rl:s:{callers[0]}", 3600) > self._limits.sessions_per_hour:
+        if record is None and text == "":
+            if hop.counted.get(hop.session_count_key, 0) > self._limits.sessions_per_hour:
                 return self._render(system_screen("sys.too_many"), "pt")
-            saved = self._load_resume(callers)
+            saved = self._saved_for_resume(hop)
             result = offer_resume(self._bundle, saved) if saved else start(self._bundle)
-        elif record is not None and _extends(record.text, hop.text):
-            new_input = hop.text[len(record.text) + 1 :] if record.text else hop.text
+        elif record is not None and _extends(record.text, text):
+            new_input = text[len(record.text) + 1 :] if record.text else text
             result = step(self._bundle, record.state, new_input)
         else:
             # State lost (expired, store restarted) or hops out of order: the path is the truth.
-            result = replay(self._bundle, _inputs(hop.text))
-        screen, committed = self._apply(result, hop, session, callers[0], now)
+            result = replay(self._bundle, _inputs(text))
+        screen, committed = self._apply(result, hop)
         reply = self._render(screen, result.state.lang)
-        self._remember(session, callers[0], hop.text, result, reply, committed, record, writes)
+        self._remember(hop, result, reply, committed, record)
         return reply
 
-    def _hop_by_replay(self, hop: UssdHop, session: str, now: datetime) -> UssdReply:
-        result = replay(self._bundle, _inputs(hop.text))
-        caller = self._callers(hop.phone, now)[0]
-        screen, _ = self._apply(result, hop, session, caller, now)
+    def _hop_by_replay(self, hop: _Hop) -> UssdReply:
+        result = replay(self._bundle, _inputs(hop.request.text))
+        screen, _ = self._apply(result, hop)
         return self._render(screen, result.state.lang)
 
-    def _apply(
-        self, result: Step, hop: UssdHop, session: str, caller: str, now: datetime
-    ) -> tuple[Screen, bool]:
+    def _apply(self, result: Step, hop: _Hop) -> tuple[Screen, bool]:
         """Run the effects; returns the screen to show and whether a final submit failed."""
         screen = result.screen
         ok = True
         for effect in result.effects:
             if isinstance(effect, SubmitCase):
-                screen, ok = self._submit(effect, screen, hop, session, caller, result, now)
+                screen, ok = self._submit(effect, screen, hop, result.state.lang)
             elif isinstance(effect, CheckCase):
-                key = self._status.check(effect.code, effect.pin, caller)
-                screen = system_screen(key)
+                screen = system_screen(self._status.check(effect.code, effect.pin, hop.caller))
             elif isinstance(effect, QuickExit):
-                self._forget_resume(hop.phone, now)
+                hop.deletes.extend(hop.resume_keys())
         return screen, ok
 
     def _submit(
-        self,
-        effect: SubmitCase,
-        screen: Screen,
-        hop: UssdHop,
-        session: str,
-        caller: str,
-        result: Step,
-        now: datetime,
+        self, effect: SubmitCase, screen: Screen, hop: _Hop, lang: str
     ) -> tuple[Screen, bool]:
         # An urgent case is never refused: help must start even for a busy number.
-        if effect.stage == "final" and self._over_report_limit(caller):
+        if effect.stage == "final" and self._over_report_limit(hop):
             return system_screen("sys.too_many"), False
         try:
             submitted = self._intake.submit(
-                effect, session_digest=session, phone=hop.phone, lang=result.state.lang, now=now
+                effect,
+                session_digest=hop.session,
+                phone=hop.request.phone,
+                lang=lang,
+                now=hop.now,
             )
         except Exception:
             log.exception("case commit failed")
@@ -188,47 +217,39 @@ class UssdService:
                 return screen, True  # The final submit tries again and creates the case.
             return system_screen("sys.try_again"), False
         if submitted.created:
-            self._count_report(caller)
+            hop.increments.append((hop.report_count_key, COUNT_WINDOW_SECONDS))
         self._dispatcher.enqueue(submitted.outbox_ids)
         if effect.stage == "final":
             return screen.with_params(code=submitted.code), True
         return screen, True
 
-    def _over_report_limit(self, caller: str) -> bool:
-        try:
-            return self._store.peek_count(f"hs:rl:r:{caller}") >= self._limits.reports_per_hour
-        except StoreUnavailable:
-            return False
-
-    def _count_report(self, caller: str) -> None:
-        with suppress(StoreUnavailable):
-            self._store.incr(f"hs:rl:r:{caller}", 3600)
+    def _over_report_limit(self, hop: _Hop) -> bool:
+        count = hop.values.get(hop.report_count_key)
+        return int(count or 0) >= self._limits.reports_per_hour
 
     def _remember(
         self,
-        session: str,
-        caller: str,
-        text: str,
+        hop: _Hop,
         result: Step,
         reply: UssdReply,
         committed: bool,
         previous: _Record | None,
-        writes: _Writes,
     ) -> None:
         """Decide what the store keeps after this hop; written when the hop ends."""
+        state_key = f"hs:s:{hop.session}"
         if reply.ends:
-            writes.deletes.append(f"hs:s:{session}")
+            hop.deletes.append(state_key)
             if committed:
-                writes.deletes.append(f"hs:r:{caller}")
+                hop.deletes.append(hop.resume_keys()[0])
             elif previous is not None:
                 # The final commit failed: keep the answers so the reporter can resume and send.
-                writes.sets.append(self._resume_write(caller, previous.state))
+                hop.sets.append(self._resume_write(hop.caller, previous.state))
             return
-        record = {"t": text, "s": result.state.to_dict(), "r": [reply.text, reply.ends]}
-        blob = self._cipher.seal(json.dumps(record).encode(), _context("s", session))
-        writes.sets.append(KeyWrite(f"hs:s:{session}", blob, self._limits.session_ttl_seconds))
+        record = {"t": hop.request.text, "s": result.state.to_dict(), "r": [reply.text, False]}
+        blob = self._cipher.seal(json.dumps(record).encode(), _context("s", hop.session))
+        hop.sets.append(KeyWrite(state_key, blob, self._limits.session_ttl_seconds))
         if _resumable(result.state):
-            writes.sets.append(self._resume_write(caller, result.state))
+            hop.sets.append(self._resume_write(hop.caller, result.state))
 
     def _resume_write(self, caller: str, state: State) -> KeyWrite:
         blob = self._cipher.seal(json.dumps(state.to_dict()).encode(), _context("r", caller))
@@ -245,20 +266,17 @@ class UssdService:
         except (CryptoError, FlowError, ValueError, KeyError, TypeError):
             return None
 
-    def _load_resume(self, callers: tuple[str, ...]) -> State | None:
-        for caller in callers:
-            blob = self._store.get(f"hs:r:{caller}")
+    def _saved_for_resume(self, hop: _Hop) -> State | None:
+        """The unfinished report this number left, if any (read with the lock)."""
+        for caller, key in zip(hop.callers, hop.resume_keys(), strict=True):
+            blob = hop.values.get(key)
             if blob is None:
                 continue
             try:
                 return State.from_dict(json.loads(self._cipher.open(blob, _context("r", caller))))
-            except (CryptoError, ValueError, KeyError, TypeError):
+            except (CryptoError, FlowError, ValueError, KeyError, TypeError):
                 return None
         return None
-
-    def _forget_resume(self, phone: str, now: datetime) -> None:
-        with suppress(StoreUnavailable):
-            self._store.delete(*(f"hs:r:{c}" for c in self._callers(phone, now)))
 
     def _callers(self, phone: str, now: datetime) -> tuple[str, str]:
         """The caller's pseudonym in this period and the last (resume spans a period change)."""

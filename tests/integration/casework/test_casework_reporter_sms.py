@@ -65,7 +65,12 @@ def test_status_gives_the_neutral_word_and_every_wrong_guess_the_same_answer(
     world.drain()
     # Assigned is "being handled" to the reporter (service/status_check.py).
     assert world.inbox(asker) == [f"Codigo {code}: em tratamento."]
-    wrong = [f"ESTADO {code} 1111", f"estado {code[:-1]}1 4321", "ESTADO 123456789 4321"]
+    other_last_digit = str((int(code[-1]) + 1) % 10)  # always a different, wrong code
+    wrong = [
+        f"ESTADO {code} 1111",
+        f"estado {code[:-1]}{other_last_digit} 4321",
+        "ESTADO 123456789 4321",
+    ]
     for text in wrong:
         world.text(asker, text)
     world.drain()
