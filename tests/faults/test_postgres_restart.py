@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from crypto import KeyStore, SecretHasher
-from service.db.models import Case
 from tests.support.backends import running_service
-from tests.support.reporters import persistent_reporter, run_reporters
+from tests.support.reporters import (
+    assert_every_reporter_was_confirmed_and_stored,
+    persistent_reporter,
+    run_reporters,
+)
 from tests.support.services import PrivatePostgres, free_port, private_folder
 
 REPORTERS = 8
@@ -56,11 +57,4 @@ def test_a_database_restart_costs_a_retry_never_a_500_or_a_false_confirmation(
         chaos.join()
 
         assert "case commit failed" in caplog.text or "USSD hop failed" in caplog.text
-        assert [o.bad_replies for o in outcomes if o.bad_replies] == []
-        assert [o for o in outcomes if o.gave_up] == []
-        codes = [code for o in outcomes for code in o.codes]
-        hasher = SecretHasher(KeyStore(service.settings.keys_dir).secrets().code_key)
-        with service.container.sessions() as db:
-            stored = set(db.scalars(select(Case.code_digest)))
-        assert len(codes) == REPORTERS
-        assert {hasher.code_digest(code) for code in codes} <= stored
+        assert_every_reporter_was_confirmed_and_stored(service, outcomes, REPORTERS)

@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from crypto import KeyStore, SecretHasher
-from service.db.models import Case, OutboxJob
+from service.db.models import OutboxJob
 from tests.support.backends import running_service
-from tests.support.reporters import persistent_reporter, run_reporters
+from tests.support.reporters import (
+    assert_every_reporter_was_confirmed_and_stored,
+    persistent_reporter,
+    run_reporters,
+)
 from tests.support.services import PrivateRedis, free_port, private_folder
 
 REPORTERS = 10
@@ -46,14 +49,7 @@ def test_sessions_complete_or_resume_and_the_outbox_drains_when_redis_returns(
             # The outage really overlapped the load: some hops were answered by replaying.
             assert "session store unavailable" in caplog.text
 
-            assert [o for o in outcomes if o.gave_up] == []
-            assert all(status == 200 for o in outcomes for status in o.statuses)
-            codes = [code for o in outcomes for code in o.codes]
-            assert len(codes) == REPORTERS
-            hasher = SecretHasher(KeyStore(service.settings.keys_dir).secrets().code_key)
-            with service.container.sessions() as db:
-                stored = set(db.scalars(select(Case.code_digest)))
-            assert {hasher.code_digest(code) for code in codes} <= stored
+            assert_every_reporter_was_confirmed_and_stored(service, outcomes, REPORTERS)
 
             # Whatever could not be enqueued while Redis was down goes out on the next sweep.
             service.container.dispatcher.sweep(stale_after=timedelta(0))

@@ -8,7 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
+from sqlalchemy import select
 
+from crypto import KeyStore, SecretHasher
+from service.db.models import Case
+from tests.support.backends import RunningService
 from tests.support.journeys import CODE, report_answers
 from tests.support.phone import Phone
 
@@ -18,8 +22,7 @@ class Outcome:
     """What one reporter saw: the codes confirmed to them and every reply status."""
 
     codes: list[str] = field(default_factory=list)
-    statuses: list[int] = field(default_factory=list)
-    bad_replies: list[str] = field(default_factory=list)
+    bad_replies: list[str] = field(default_factory=list)  # a non-200, or no CON/END screen
     gave_up: bool = False
 
 
@@ -73,3 +76,17 @@ def run_reporters(count: int, make: Callable[[int], Outcome]) -> list[Outcome]:
     for thread in threads:
         thread.join(timeout=120)
     return [o if o is not None else Outcome(gave_up=True) for o in outcomes]
+
+
+def assert_every_reporter_was_confirmed_and_stored(
+    service: RunningService, outcomes: list[Outcome], expected: int
+) -> None:
+    """No bad reply, nobody gave up, and every code shown to a reporter is a committed case."""
+    assert [o.bad_replies for o in outcomes if o.bad_replies] == []
+    assert [o for o in outcomes if o.gave_up] == []
+    codes = [code for o in outcomes for code in o.codes]
+    assert len(codes) == expected
+    hasher = SecretHasher(KeyStore(service.settings.keys_dir).secrets().code_key)
+    with service.container.sessions() as db:
+        stored = set(db.scalars(select(Case.code_digest)))
+    assert {hasher.code_digest(code) for code in codes} <= stored
