@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import secrets
@@ -121,6 +122,9 @@ class UssdService:
         self._dispatcher = dispatcher
         self._limits = limits
         self._clock = clock
+        # Lock tokens only need to be unique: one random prefix, then a counter (no syscall).
+        self._token_prefix = secrets.token_hex(6)
+        self._token_counter = itertools.count()
 
     def handle(self, request: UssdHop) -> UssdReply:
         """Answer one hop; with the store down, replay the flow from the `text` path instead."""
@@ -152,7 +156,7 @@ class UssdService:
             counts = (hop.session_count_key,)
         return HopKeys(
             lock=f"hs:l:{hop.session}",
-            token=secrets.token_hex(8),
+            token=f"{self._token_prefix}{next(self._token_counter):x}",
             state=f"hs:s:{hop.session}",
             reads=reads,
             counts=counts,
