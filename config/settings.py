@@ -32,7 +32,8 @@ class Limits:
     sessions_per_hour: int = 12
     reports_per_hour: int = 4
     status_misses_before_lock: int = 5
-    status_lock_seconds: int = 1800
+    # A day: 5 guesses a day at a 4-digit PIN take years; 30 minutes would take about 6 weeks.
+    status_lock_seconds: int = 86400
     pseudonym_period_seconds: int = 86400
     max_text_length: int = 2000
 

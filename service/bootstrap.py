@@ -148,7 +148,17 @@ def build_web(
         clock,
     )
     sms_inbox = build_sms_inbox(
-        sessions, keys, hasher, cipher, status, dispatcher, queue, store, counters, clock
+        sessions,
+        keys,
+        hasher,
+        cipher,
+        status,
+        dispatcher,
+        queue,
+        store,
+        counters,
+        clock,
+        settings.limits.pseudonym_period_seconds,
     )
     return WebContainer(
         settings=settings,

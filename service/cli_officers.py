@@ -115,10 +115,15 @@ def edit_officer(
     role: str | None,
     lang: str | None,
 ) -> None:
-    """Change an officer's details."""
-    with _registry(_settings()) as registry:
-        registry.edit(officer_id, name=name, phone=phone, province=province, role=role, lang=lang)
-    click.echo(f"Officer {officer_id} updated.")
+    """Change an officer's details (a new role or province moves their open cases on)."""
+    settings = _settings()
+    with _registry(settings) as registry:
+        outbox_ids = registry.edit(
+            officer_id, name=name, phone=phone, province=province, role=role, lang=lang
+        )
+        _dispatch(settings, registry.sessions, outbox_ids)
+    moved = f"; {len(outbox_ids)} open case(s) to reassign" if outbox_ids else ""
+    click.echo(f"Officer {officer_id} updated{moved}.")
 
 
 @officer.command("duty")

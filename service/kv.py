@@ -27,7 +27,7 @@ class KeyValueStore(Protocol):
     def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
     def delete(self, *keys: str) -> None: ...
     def incr(self, key: str, ttl_seconds: int) -> int: ...
-    def peek_count(self, key: str) -> int: ...
+    def decr(self, key: str) -> None: ...
     def lock(
         self, key: str, ttl_seconds: float, wait_seconds: float
     ) -> AbstractContextManager[bool]: ...
@@ -72,6 +72,11 @@ class KeyWrite:
 
 # Writes and unlock in one round trip, and only while we still hold the lock: a hop that outlived
 # its lock must not overwrite the state of the hop that came after it.
+_TAKE_BACK = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
+return 1
+"""
+
 # KEYS: lock, keys to set, keys to delete, counters to bump.
 # ARGV: token, how many sets, how many deletes, (value, ttl) per set, ttl per counter.
 _END_HOP = """
@@ -98,6 +103,7 @@ class RedisStore:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
         self._end_hop = client.register_script(_END_HOP)
+        self._take_back = client.register_script(_TAKE_BACK)
 
     def begin_hop(self, hop: HopKeys, ttl_seconds: float, wait_seconds: float) -> HopStart:
         """Take the lock, read the state and other keys, bump counters: one round trip.
@@ -176,9 +182,9 @@ class RedisStore:
 
         return self._call(run)
 
-    def peek_count(self, key: str) -> int:
-        value = self.get(key)
-        return int(value) if value else 0
+    def decr(self, key: str) -> None:
+        """Take one back from a counter (never below zero, never extending its expiry)."""
+        self._call(lambda: self._take_back(keys=[key]))
 
     @contextmanager
     def lock(self, key: str, ttl_seconds: float, wait_seconds: float) -> Iterator[bool]:
@@ -244,9 +250,11 @@ class MemoryStore:
             self._values[key] = (str(count).encode(), expires)
             return count
 
-    def peek_count(self, key: str) -> int:
-        value = self.get(key)
-        return int(value) if value else 0
+    def decr(self, key: str) -> None:
+        with self._guard:
+            current = self._live(key)
+            if current is not None and int(current) > 0:
+                self._values[key] = (str(int(current) - 1).encode(), self._values[key][1])
 
     @contextmanager
     def lock(self, key: str, ttl_seconds: float, wait_seconds: float) -> Iterator[bool]:

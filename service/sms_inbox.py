@@ -15,7 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crypto import ContactSealer, KeyStore, ReportSealer, SecretHasher, StateCipher
+from crypto import (
+    ContactSealer,
+    KeyStore,
+    Pseudonymiser,
+    ReportSealer,
+    SecretHasher,
+    StateCipher,
+)
 from service.adapters.africastalking import (
     DELIVERED,
     FAILED,
@@ -23,10 +30,12 @@ from service.adapters.africastalking import (
     DeliveryReport,
     InboundSms,
 )
+from service.callers import CallerPseudonyms
 from service.casework.officer_commands import OfficerCommands
 from service.casework.outbound import OFFICER, REPORTER, OutboundWriter
 from service.casework.reporter_commands import ReporterCommands
 from service.casework.sms_commands import (
+    FreeText,
     Malformed,
     looks_like_officer_command,
     parse_officer,
@@ -72,7 +81,9 @@ class SmsInbox:
         store: KeyValueStore,
         counters: Counters,
         clock: Callable[[], datetime],
+        callers: CallerPseudonyms,
     ) -> None:
+        self._callers = callers
         self._sessions = sessions
         self._hasher = hasher
         self._officer_commands = officer_commands
@@ -118,7 +129,10 @@ class SmsInbox:
                 reply, audience = self._officer_command(db, officer, message, outbox_ids)
                 seen.handled_as = "officer_command"
             elif looks_like_officer_command(message.text):
-                # A stranger probing the officer channel learns nothing, not even that it exists.
+                # A stranger gets no answer to an officer command, so the channel reveals
+                # nothing; the text is still kept (sealed) for coordinators, since a reporter
+                # may have written "Ok" or a number in a message of their own.
+                self._reporter_commands.run(db, message.sender, FreeText(message.text))
                 seen.handled_as = "ignored"
                 reply, audience = None, REPORTER
             else:
@@ -128,7 +142,7 @@ class SmsInbox:
                 seen.handled_as = result.handled_as
                 reply, audience = result.reply, REPORTER
             reply_id = None
-            if reply is not None and self._may_reply(digest, audience):
+            if reply is not None and self._may_reply(message.sender, audience):
                 reply_id = self._outbound.add(
                     db,
                     recipient=message.sender,
@@ -157,10 +171,11 @@ class SmsInbox:
         outbox_ids.extend(row.id for row in result.outbox)
         return result.reply, OFFICER
 
-    def _may_reply(self, digest: str, audience: str) -> bool:
+    def _may_reply(self, sender: str, audience: str) -> bool:
         limit = OFFICER_REPLIES_PER_HOUR if audience == OFFICER else REPORTER_REPLIES_PER_HOUR
         try:
-            return self._store.incr(f"hs:rl:sms:{digest}", 3600) <= limit
+            # Keyed by the daily pseudonym, never by the lasting digest stored in SQL.
+            return self._store.incr(f"hs:rl:sms:{self._callers.now(sender)}", 3600) <= limit
         except StoreUnavailable:
             return True  # Answering matters more than the cost cap.
 
@@ -205,9 +220,13 @@ def build_sms_inbox(
     store: KeyValueStore,
     counters: Counters,
     clock: Callable[[], datetime],
+    pseudonym_period_seconds: int = 86400,
 ) -> SmsInbox:
     """Wire the SMS inbox from the web's parts (public keys and secrets only)."""
     texts = load_texts()
+    callers = CallerPseudonyms(
+        Pseudonymiser(keys.secrets().pseudonym_pepper), pseudonym_period_seconds, clock
+    )
     report_sealer = ReportSealer(keys.report_public())
     contact_sealer = ContactSealer(keys.contact_public())
     return SmsInbox(
@@ -215,7 +234,7 @@ def build_sms_inbox(
         hasher=hasher,
         officer_commands=OfficerCommands(hasher, state_cipher, report_sealer, texts, clock),
         reporter_commands=ReporterCommands(
-            hasher, report_sealer, contact_sealer, status, texts, clock
+            hasher, report_sealer, contact_sealer, status, texts, clock, callers
         ),
         outbound=OutboundWriter(contact_sealer, clock),
         dispatcher=dispatcher,
@@ -223,4 +242,5 @@ def build_sms_inbox(
         store=store,
         counters=counters,
         clock=clock,
+        callers=callers,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,20 +44,27 @@ class StatusChecker:
         self._lock_seconds = lock_seconds
 
     def check(self, code_text: str, pin: str, caller: str) -> str:
-        """Return the status screen key; `caller` is the caller's pseudonym, for lockouts."""
+        """Return the status screen key; `caller` is the caller's pseudonym, for lockouts.
+
+        Every attempt is counted before the lookup, atomically, so a burst of guesses sent at
+        once cannot all pass the check before any is counted; a right answer takes its count back.
+        """
         code = normalise(code_text)
         code_digest = self._hasher.code_digest(code) if code else "none"
-        miss_keys = (f"hs:miss:c:{code_digest}", f"hs:miss:n:{caller}")
+        attempt_keys = (f"hs:miss:c:{code_digest}", f"hs:miss:n:{caller}")
         try:
-            if self._locked(miss_keys):
-                return UNKNOWN
+            counts = [self._store.incr(key, self._lock_seconds) for key in attempt_keys]
         except StoreUnavailable:
             # Without the counters we cannot enforce the lockout, so we refuse every check.
             return UNKNOWN
+        if any(count > self._misses_before_lock for count in counts):
+            return UNKNOWN
         screen = self._lookup(code, code_digest, pin) if is_valid(code) else None
         if screen is None:
-            self._count_miss(miss_keys)
             return UNKNOWN
+        with suppress(StoreUnavailable):
+            for key in attempt_keys:
+                self._store.decr(key)
         return screen
 
     def _lookup(self, code: str, code_digest: str, pin: str) -> str | None:
@@ -68,13 +77,3 @@ class StatusChecker:
             if not self._hasher.verify_pin(code, pin, case.pin_digest):
                 return None
             return STATUS_SCREENS.get(case.status, "status.handled")
-
-    def _locked(self, miss_keys: tuple[str, ...]) -> bool:
-        return any(self._store.peek_count(key) >= self._misses_before_lock for key in miss_keys)
-
-    def _count_miss(self, miss_keys: tuple[str, ...]) -> None:
-        try:
-            for key in miss_keys:
-                self._store.incr(key, self._lock_seconds)
-        except StoreUnavailable:
-            pass

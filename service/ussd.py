@@ -29,6 +29,7 @@ from flows import (
     step,
     system_screen,
 )
+from service.callers import CallerPseudonyms
 from service.intake import Intake
 from service.kv import HopKeys, KeyValueStore, KeyWrite, StoreUnavailable
 from service.outbox import Dispatcher
@@ -115,7 +116,7 @@ class UssdService:
         self._bundle = bundle
         self._store = store
         self._cipher = cipher
-        self._pseudonymiser = pseudonymiser
+        self._callers_of = CallerPseudonyms(pseudonymiser, limits.pseudonym_period_seconds, clock)
         self._hasher = hasher
         self._intake = intake
         self._status = status
@@ -284,11 +285,7 @@ class UssdService:
 
     def _callers(self, phone: str, now: datetime) -> tuple[str, str]:
         """The caller's pseudonym in this period and the last (resume spans a period change)."""
-        period = int(now.timestamp()) // self._limits.pseudonym_period_seconds
-        return (
-            self._pseudonymiser.pseudonym(phone, period),
-            self._pseudonymiser.pseudonym(phone, period - 1),
-        )
+        return self._callers_of.now_and_before(phone, now)
 
     def _render(self, screen: Screen, lang: str) -> UssdReply:
         return UssdReply(text=render_ussd(self._bundle, lang, screen), ends=screen.ends)

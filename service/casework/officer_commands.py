@@ -249,6 +249,9 @@ class OfficerCommands:
             )
             .order_by(Case.urgent.desc(), Case.created_at)
         ).all()
+        # The conflict-of-interest rule holds here too: a case this officer may not hold (say,
+        # after a change of role) is not listed, even while its reassignment is under way.
+        cases = [case for case in cases if may_hold(case, officer)]
         if not cases:
             return self._reply(officer, "officer.no_cases")
         codes = [self._code_of(case) for case in cases]

@@ -124,12 +124,19 @@ class OfficerRegistry:
         province: str | None = None,
         role: str | None = None,
         lang: str | None = None,
-    ) -> None:
-        """Change any of an officer's details; cases they hold stay with them."""
+    ) -> list[int]:
+        """Change an officer's details; a new role or province moves their open cases on.
+
+        Returns the outbox rows that reassign them: a liaison moved into a police role must not
+        keep a case whose perpetrators are police (the conflict-of-interest rule).
+        """
         e164 = normalise_phone(phone) if phone is not None else None
         try:
             with self.sessions.begin() as db:
                 officer = self._get(db, officer_id)
+                moved = (role is not None and parse_role(role) != officer.role) or (
+                    province is not None and parse_province(province) != officer.province
+                )
                 if name is not None:
                     officer.name = _clean_name(name)
                 if e164 is not None:
@@ -146,6 +153,7 @@ class OfficerRegistry:
                     db, at=self._clock(), actor=ACTOR, action="officer_edited",
                     officer_id=officer.id,
                 )  # fmt: skip
+                return self._reassign_open_cases(db, officer_id) if moved else []
         except IntegrityError:
             raise OfficerError("an officer with this number is already registered") from None
 
@@ -168,19 +176,24 @@ class OfficerRegistry:
             officer.active = False
             officer.on_duty = False
             officer.updated_at = now
-            case_ids = db.scalars(
-                select(Assignment.case_id)
-                .join(Case, Case.id == Assignment.case_id)
-                .where(Assignment.officer_id == officer_id, Assignment.ended_at.is_(None))
-                .where(Case.status != "closed")
-            ).all()
-            rows = [OutboxJob(job="reassign_case", case_id=c, created_at=now) for c in case_ids]
-            db.add_all(rows)
             record_event(
                 db, at=now, actor=ACTOR, action="officer_deactivated", officer_id=officer_id
             )
-            db.flush()
-            return [row.id for row in rows]
+            return self._reassign_open_cases(db, officer_id)
+
+    def _reassign_open_cases(self, db: Session, officer_id: int) -> list[int]:
+        """Write a `reassign_case` outbox row for every open case the officer holds."""
+        case_ids = db.scalars(
+            select(Assignment.case_id)
+            .join(Case, Case.id == Assignment.case_id)
+            .where(Assignment.officer_id == officer_id, Assignment.ended_at.is_(None))
+            .where(Case.status != "closed")
+        ).all()
+        now = self._clock()
+        rows = [OutboxJob(job="reassign_case", case_id=c, created_at=now) for c in case_ids]
+        db.add_all(rows)
+        db.flush()
+        return [row.id for row in rows]
 
     def list(
         self,

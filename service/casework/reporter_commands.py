@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crypto import ContactSealer, ReportSealer, SecretHasher
+from service.callers import CallerPseudonyms
 from service.casework.sms_commands import FreeText, ReporterCommand
 from service.casework.texts import DEFAULT_LANG, SmsTexts
 from service.db.casework_models import OutboundSms, StructuringItem
@@ -45,7 +46,9 @@ class ReporterCommands:
         status: StatusChecker,
         texts: SmsTexts,
         clock: Callable[[], datetime],
+        callers: CallerPseudonyms,
     ) -> None:
+        self._callers = callers
         self._hasher = hasher
         self._report_sealer = report_sealer
         self._contact_sealer = contact_sealer
@@ -68,7 +71,8 @@ class ReporterCommands:
             return ReporterResult(
                 self._texts.render(lang, "reporter.status_usage"), "reporter_status"
             )
-        screen = self._status.check(message.code, message.pin, "sms:" + digest)
+        # The same pseudonym as on USSD: one budget of guesses per number, whatever the channel.
+        screen = self._status.check(message.code, message.pin, self._callers.now(sender))
         key = STATUS_TEXTS.get(screen)
         if key is None:
             return ReporterResult(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from flows.case_code import make_code
@@ -233,3 +235,27 @@ def test_going_back_and_to_the_main_menu_works_on_every_screen(service: RunningS
     assert phone.send("0") == first
     phone.send("2")
     assert phone.send("00") == main
+
+
+def test_a_burst_of_simultaneous_guesses_is_counted_in_full(service: RunningService) -> None:
+    code = file_report(service.phone("+258841110030"), pin="8642")
+    guesses = [
+        threading.Thread(
+            target=check_case, args=(service.phone(f"+25882333{i:04d}"), code, f"{i:04d}")
+        )
+        for i in range(10)
+    ]
+    for guess in guesses:
+        guess.start()
+    for guess in guesses:
+        guess.join()
+    assert "recebido" not in check_case(service.phone("+258823339999"), code, "8642").lower()
+
+
+def test_a_reporter_checking_with_the_right_pin_is_never_locked_out(
+    service: RunningService,
+) -> None:
+    code = file_report(service.phone("+258841110031"), pin="8642")
+    phone = service.phone("+258841110032")
+    for _ in range(service.settings.limits.status_misses_before_lock + 2):
+        assert "recebido" in check_case(phone, code, "8642").lower()

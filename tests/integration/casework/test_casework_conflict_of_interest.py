@@ -107,3 +107,31 @@ def test_escalation_never_reaches_the_excluded_officer(world: World) -> None:
     holders = {a.officer_id for a in world.assignments(filed.case_id)}
     assert holders == {coordinator, other_coordinator}
     assert world.inbox(police_phone) == []
+
+
+def test_an_officer_moved_into_a_police_role_loses_such_cases_at_once(world: World) -> None:
+    """A psychosocial counsellor holding a police-perpetrator case is made police liaison."""
+    counsellor, counsellor_phone = world.officer("Conselheira", role="psychosocial")
+    coordinator, _ = world.officer("Coord", role="coordinator")
+    filed = world.file(**{**POLICE_CASE, "help": "psychosocial"})
+    world.drain()
+    assert world.holder(filed.case_id) == counsellor
+
+    outbox_ids = world.registry.edit(counsellor, role="police_liaison")
+    # Even before the reassignment runs, the case is no longer theirs to see.
+    assert _replies(world, counsellor_phone, ["CASOS"]) == ["Sem casos abertos."]
+    world.container.dispatcher.enqueue(outbox_ids)
+    world.drain()
+    assert outbox_ids and world.holder(filed.case_id) == coordinator
+    assert _replies(world, counsellor_phone, [f"OK {filed.code}"]) == [
+        "Caso nao encontrado. Verifique o codigo."
+    ]
+
+
+def test_editing_only_a_name_moves_no_case(world: World) -> None:
+    counsellor, _ = world.officer("Conselheira", role="psychosocial")
+    world.officer("Coord", role="coordinator")
+    filed = world.file(help="psychosocial")
+    world.drain()
+    assert world.registry.edit(counsellor, name="Conselheira Ana") == []
+    assert world.holder(filed.case_id) == counsellor

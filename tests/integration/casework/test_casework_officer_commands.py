@@ -15,6 +15,7 @@ from service.db.casework_models import (
     ContactRequest,
     InboundSmsSeen,
     Referral,
+    StructuringItem,
 )
 from tests.integration.casework.conftest import Filed, World, new_number
 
@@ -195,6 +196,10 @@ def test_an_unknown_sender_gets_nothing_at_all_and_changes_nothing(world: World)
     world.drain()
     assert world.inbox(stranger) == []
     assert world.case(filed.case_id).status == "assigned"
+    # Not lost, though: a reporter may have written "Ok" in a message of their own.
+    with world.container.sessions() as db:
+        kept = db.scalars(select(StructuringItem)).all()
+    assert len(kept) == 4 and all(filed.code.encode() not in i.content_sealed for i in kept)
 
 
 def test_a_retried_inbound_sms_is_handled_once(world: World) -> None:

@@ -85,3 +85,10 @@ def test_the_fast_path_does_not_accept_what_the_full_parse_refuses() -> None:
     for raw in ["+258801234567", "+25882123456", "+2588212345678"]:
         with pytest.raises(BadCallback):
             normalise_phone(raw)
+
+
+def test_an_sms_with_tabs_line_breaks_or_a_character_newer_than_our_tables_is_kept() -> None:
+    unassigned = "\U0001fae9"  # assigned after Python 3.11's Unicode tables
+    text = f"linha 1\n\tlinha 2 {unassigned}"
+    sms = parse_inbound_sms({"id": "m2", "from": "+258841234567", "text": text})
+    assert sms.text == text
