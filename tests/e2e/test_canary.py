@@ -13,6 +13,7 @@ from tests.support.backends import RunningService
 from tests.support.canary import (
     database_values,
     leaks,
+    pin_leaks,
     redis_values,
     sqlite_file_bytes,
     variants_of_number,
@@ -54,7 +55,7 @@ def test_no_number_description_pin_or_code_is_stored_or_logged_in_clear(
     assert leaks(haystacks, needles) == []
     assert leaks(logs, needles) == []
     # The PIN is too short to scan for in binary data; it must not appear in any text column.
-    assert leaks([v for v in haystacks if v.isascii() and len(v) < 100], ["9753", "8642"]) == []
+    assert pin_leaks(haystacks, ["9753", "8642"]) == []
     # The desk can still read what the reporter wrote: sealed, not lost.
     case = service.cases()[0]
     assert marker in str(service.open_content(case))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -70,3 +71,24 @@ def _maybe_unzip(value: bytes) -> bytes:
         return zlib.decompress(value)
     except zlib.error:
         return b""
+
+
+def pin_leaks(
+    haystacks: Iterable[bytes], pins: Iterable[str], max_length: int | None = 200
+) -> list[str]:
+    """PINs found standing alone in short text values.
+
+    Four digits turn up by chance inside hex digests, epoch timestamps and binary data, so a PIN
+    counts only where no other hex digit touches it (a JSON value, a key part, a log word).
+    """
+    values = [
+        value
+        for value in haystacks
+        if value.isascii() and (max_length is None or len(value) < max_length)
+    ]
+    found = []
+    for pin in pins:
+        alone = re.compile(rb"(?<![0-9a-fA-F])" + pin.encode() + rb"(?![0-9a-fA-F])")
+        if any(alone.search(value) for value in values):
+            found.append(pin)
+    return found
