@@ -34,6 +34,7 @@ from bench.stack import (
     BenchError,
     Server,
     ServerSpec,
+    cpu_seconds,
     provision,
     start_server,
     teardown,
@@ -146,19 +147,6 @@ def git_state() -> dict[str, Any]:
 
     dirty = git("status", "--porcelain", "--", "service", "flows", "crypto", "workers", "config")
     return {"commit": git("rev-parse", "--short", "HEAD"), "service_tree_dirty": bool(dirty)}
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    import psutil
-
-    total = 0.0
-    for pid in pids:
-        try:
-            times = psutil.Process(pid).cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 @dataclass

@@ -350,3 +350,17 @@ def start_server(name: str, app: str, spec: ServerSpec, backends: Backends) -> S
             time.sleep(0.2)
     server.stop()
     raise BenchError(f"{name} server did not answer /healthz in {START_TIMEOUT:.0f}s")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU seconds of these processes so far (gone ones count as 0)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from bench.stack import REPO, Backends, handsoff_command, handsoff_has
+from bench.stack import REPO, Backends, cpu_seconds, handsoff_command, handsoff_has
 
 QUEUE_KEY = "rq:queue:handsoff"
 # The bench journeys are Sofala (5), help: health; the urgent variant may escalate.
@@ -158,7 +158,7 @@ def measure(backends: Backends, seconds: float) -> dict[str, object]:
             tail = open(worker.log_path, errors="replace").read()[-1500:]  # noqa: SIM115
             return {"status": "failed", "backlog_jobs": backlog, "note": "no SMS sent", "log": tail}
         pids = worker.pids()
-        cpu_start = _cpu(pids)
+        cpu_start = cpu_seconds(pids)
         start, first = time.monotonic(), worker.sent()
         idle_since = None
         last = first
@@ -175,7 +175,7 @@ def measure(backends: Backends, seconds: float) -> dict[str, object]:
             last = now_sent
         elapsed = (idle_since or time.monotonic()) - start
         sent = worker.sent() - first
-        cpu = _cpu(pids) - cpu_start
+        cpu = cpu_seconds(pids) - cpu_start
         left = int(client.llen(QUEUE_KEY))
     client.close()
     return {
@@ -188,16 +188,3 @@ def measure(backends: Backends, seconds: float) -> dict[str, object]:
         "jobs_left_in_queue": left,
         "drained": left == 0,
     }
-
-
-def _cpu(pids: list[int]) -> float:
-    import psutil
-
-    total = 0.0
-    for pid in pids:
-        try:
-            times = psutil.Process(pid).cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol, TypeVar
@@ -23,14 +22,8 @@ class StoreUnavailable(Exception):
 class KeyValueStore(Protocol):
     """What sessions, resume copies, rate limits and lockouts need. Every key expires."""
 
-    def get(self, key: str) -> bytes | None: ...
-    def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
-    def delete(self, *keys: str) -> None: ...
     def incr(self, key: str, ttl_seconds: int) -> int: ...
     def decr(self, key: str) -> None: ...
-    def lock(
-        self, key: str, ttl_seconds: float, wait_seconds: float
-    ) -> AbstractContextManager[bool]: ...
     def begin_hop(self, hop: HopKeys, ttl_seconds: float, wait_seconds: float) -> HopStart: ...
     def end_hop(
         self,
@@ -161,17 +154,6 @@ class RedisStore:
         args += [ttl for _, ttl in increments]
         self._call(lambda: self._end_hop(keys=keys, args=args))
 
-    def get(self, key: str) -> bytes | None:
-        value = self._call(lambda: self._redis.get(key))
-        return value if isinstance(value, bytes) else None
-
-    def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        self._call(lambda: self._redis.set(key, value, ex=ttl_seconds))
-
-    def delete(self, *keys: str) -> None:
-        if keys:
-            self._call(lambda: self._redis.delete(*keys))
-
     def incr(self, key: str, ttl_seconds: int) -> int:
         def run() -> int:
             pipe = self._redis.pipeline()
@@ -185,31 +167,6 @@ class RedisStore:
     def decr(self, key: str) -> None:
         """Take one back from a counter (never below zero, never extending its expiry)."""
         self._call(lambda: self._take_back(keys=[key]))
-
-    @contextmanager
-    def lock(self, key: str, ttl_seconds: float, wait_seconds: float) -> Iterator[bool]:
-        """Serialise hops of one session; yields False if the lock was not had in time."""
-        token = str(time.monotonic_ns()).encode()
-        deadline = time.monotonic() + wait_seconds
-        ttl_ms = int(ttl_seconds * 1000)
-        acquired = False
-        while True:
-            acquired = bool(self._call(lambda: self._redis.set(key, token, nx=True, px=ttl_ms)))
-            if acquired or time.monotonic() >= deadline:
-                break
-            time.sleep(0.01)
-        try:
-            yield acquired
-        finally:
-            if acquired:
-                self._release(key, token)
-
-    def _release(self, key: str, token: bytes) -> None:
-        try:
-            if self._redis.get(key) == token:
-                self._redis.delete(key)
-        except redis.RedisError:
-            pass  # The lock expires by itself.
 
     def _call(self, action: Callable[[], T]) -> T:
         try:
@@ -255,16 +212,6 @@ class MemoryStore:
             current = self._live(key)
             if current is not None and int(current) > 0:
                 self._values[key] = (str(int(current) - 1).encode(), self._values[key][1])
-
-    @contextmanager
-    def lock(self, key: str, ttl_seconds: float, wait_seconds: float) -> Iterator[bool]:
-        lock = self._stripe(key)
-        acquired = lock.acquire(timeout=wait_seconds)
-        try:
-            yield acquired
-        finally:
-            if acquired:
-                lock.release()
 
     def _stripe(self, key: str) -> threading.Lock:
         return self._stripes[hash(key) % LOCK_STRIPES]
