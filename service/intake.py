@@ -8,8 +8,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Insert, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -88,13 +89,13 @@ class Intake:
                     select(Case).where(Case.session_digest == session_digest).with_for_update()
                 ).one_or_none()
             if case is None:
-                # Every column is filled before the one INSERT: no UPDATE follows it.
+                # Every column is filled first; then the case and its outbox row are written by
+                # Core statements, not the ORM unit of work (the hot path of every report).
                 code = make_code(self._random_digits())
                 case = self._new_case(code, session_digest, effect, lang, now)
                 self._fill(case, code, effect, phone, lang, now)
-                db.add(case)
-                db.flush()
-                job = OutboxJob(job="assign_case", case_id=case.id, created_at=now)
+                outbox_id, case_id = self._insert_case(db, _column_values(case), now)
+                return Submitted(code=code, case_id=case_id, outbox_ids=(outbox_id,), created=True)
             else:
                 code = self._state_cipher.open(
                     case.code_sealed or b"", _code_context(case)
@@ -109,6 +110,21 @@ class Intake:
             db.flush()
             created = job.job == "assign_case"
             return Submitted(code=code, case_id=case.id, outbox_ids=(job.id,), created=created)
+
+    @staticmethod
+    def _insert_case(db: Session, values: dict[str, Any], now: datetime) -> tuple[int, int]:
+        """Insert the case and its `assign_case` outbox row; returns (outbox id, case id).
+
+        On PostgreSQL one statement does both (an INSERT inside a WITH); elsewhere two.
+        """
+        new_case = insert(Case).values(values).returning(Case.id)
+        if db.get_bind().dialect.name == "postgresql":
+            case_id: Any = select(new_case.cte("inserted").c.id)
+        else:
+            case_id = select(literal(db.execute(new_case).scalar_one()))
+        written = db.execute(_assign_job(case_id, now).returning(OutboxJob.id, OutboxJob.case_id))
+        outbox_id, new_id = written.one()
+        return int(outbox_id), int(new_id or 0)
 
     def _new_case(
         self, code: str, session_digest: str, effect: SubmitCase, lang: str, now: datetime
@@ -142,7 +158,7 @@ class Intake:
         case.gbv_type = envelope.gbv_type
         case.perpetrator = envelope.perpetrator
         case.police_perpetrator = envelope.police_perpetrator
-        case.urgent = envelope.urgent or case.urgent
+        case.urgent = bool(envelope.urgent or case.urgent)
         case.pep_window = envelope.pep_window
         case.child_protection = envelope.child_protection
         case.help = envelope.help
@@ -169,6 +185,24 @@ class Intake:
             self._hasher.officer_digest(phone) if envelope.contact == "sms" else None
         )
         case.pin_digest = self._hasher.pin_digest(code, pin) if pin else None
+
+
+def _column_values(case: Case) -> dict[str, Any]:
+    """The columns set on a not-yet-added Case, for a Core INSERT (unset ones keep defaults)."""
+    return {
+        column.key: case.__dict__[column.key]
+        for column in Case.__table__.columns
+        if column.key in case.__dict__
+    }
+
+
+def _assign_job(case_id: Any, now: datetime) -> Insert:
+    """The outbox row that has the new case assigned, marked enqueued (see OutboxJob)."""
+    columns = ["job", "case_id", "created_at", "enqueued_at", "attempts"]
+    source = select(
+        literal("assign_case"), case_id.scalar_subquery(), literal(now), literal(now), literal(0)
+    )
+    return insert(OutboxJob).from_select(columns, source)
 
 
 def _code_context(case: Case) -> bytes:

@@ -6,7 +6,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Protocol, TypeVar
 
 import redis
@@ -63,6 +62,27 @@ class KeyWrite:
     ttl_seconds: int
 
 
+# KEYS: lock, counters to bump, state, keys to read. ARGV: token, lock ttl ms, how many counters,
+# counter ttl, whether to count (a retry while another hop holds the lock does not).
+# Returns {acquired, counts..., state, reads...}; a missing key reads as false (a nil reply), which
+# unlike nil keeps the Lua table whole.
+_BEGIN_HOP = """
+local ncounts = tonumber(ARGV[3])
+local out = {0}
+for i = 1, ncounts do
+  if ARGV[5] == '1' then
+    out[1 + i] = redis.call('INCR', KEYS[1 + i])
+    redis.call('EXPIRE', KEYS[1 + i], ARGV[4], 'NX')
+  else
+    out[1 + i] = 0
+  end
+end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return out end
+out[1] = 1
+for i = 2 + ncounts, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) end
+return out
+"""
+
 # Writes and unlock in one round trip, and only while we still hold the lock: a hop that outlived
 # its lock must not overwrite the state of the hop that came after it.
 _TAKE_BACK = """
@@ -95,49 +115,32 @@ class RedisStore:
 
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
+        self._begin_hop = client.register_script(_BEGIN_HOP)
         self._end_hop = client.register_script(_END_HOP)
         self._take_back = client.register_script(_TAKE_BACK)
 
     def begin_hop(self, hop: HopKeys, ttl_seconds: float, wait_seconds: float) -> HopStart:
-        """Take the lock, read the state and other keys, bump counters: one round trip.
+        """Take the lock, read the state and other keys, bump counters: one script, one round trip.
 
         While another hop holds the lock it retries; counters are bumped on the first try only.
         """
         deadline = time.monotonic() + wait_seconds
-        ttl_ms = int(ttl_seconds * 1000)
-        counts = hop.counts
+        keys = [hop.lock, *hop.counts, hop.state, *hop.reads]
+        args: list[str | int] = [hop.token, int(ttl_seconds * 1000), len(hop.counts)]
+        args += [hop.count_ttl_seconds, 1]
         counted: dict[str, int] = {}
         while True:
-            results = self._call(partial(self._begin_pipeline, hop, ttl_ms, counts))
-            if counts:
-                first = 2 + len(hop.reads)
-                counted = {key: int(str(results[first + 2 * i])) for i, key in enumerate(counts)}
-                counts = ()
+            results = self._call(lambda: self._begin_hop(keys=keys, args=args))
+            if args[-1]:
+                counted = {key: int(n) for key, n in zip(hop.counts, results[1:], strict=False)}
+                args[-1] = 0  # a retry must not count the same hop twice
             if results[0]:
-                read = results[2 : 2 + len(hop.reads)]
-                return HopStart(
-                    True,
-                    _bytes_or_none(results[1]),
-                    {
-                        key: _bytes_or_none(value)
-                        for key, value in zip(hop.reads, read, strict=True)
-                    },
-                    counted,
-                )
+                state, *read = results[1 + len(hop.counts) :]
+                values = {key: _bytes_or_none(v) for key, v in zip(hop.reads, read, strict=True)}
+                return HopStart(True, _bytes_or_none(state), values, counted)
             if time.monotonic() >= deadline:
                 return HopStart(False, None)
             time.sleep(0.01)
-
-    def _begin_pipeline(self, hop: HopKeys, ttl_ms: int, counts: tuple[str, ...]) -> list[object]:
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.set(hop.lock, hop.token, nx=True, px=ttl_ms)
-        pipe.get(hop.state)
-        for key in hop.reads:
-            pipe.get(key)
-        for key in counts:
-            pipe.incr(key)
-            pipe.expire(key, hop.count_ttl_seconds, nx=True)
-        return list(pipe.execute())
 
     def end_hop(
         self,
