@@ -8,9 +8,18 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert, insert, literal, select
+from sqlalchemy import (
+    ColumnDefault,
+    DateTime,
+    Integer,
+    Table,
+    bindparam,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -115,16 +124,18 @@ class Intake:
     def _insert_case(db: Session, values: dict[str, Any], now: datetime) -> tuple[int, int]:
         """Insert the case and its `assign_case` outbox row; returns (outbox id, case id).
 
-        On PostgreSQL one statement does both (an INSERT inside a WITH); elsewhere two.
+        On PostgreSQL one statement does both (an INSERT inside a WITH); elsewhere two. The
+        statements are built once (see _Statements) and executed on the Core connection.
         """
-        new_case = insert(Case).values(values).returning(Case.id)
-        if db.get_bind().dialect.name == "postgresql":
-            case_id: Any = select(new_case.cte("inserted").c.id)
+        connection = db.connection()
+        params = {**_CASE_DEFAULTS, **values, "now": now}
+        if connection.dialect.name == "postgresql":
+            row = connection.execute(_STATEMENTS.case_and_job, params).one()
         else:
-            case_id = select(literal(db.execute(new_case).scalar_one()))
-        written = db.execute(_assign_job(case_id, now).returning(OutboxJob.id, OutboxJob.case_id))
-        outbox_id, new_id = written.one()
-        return int(outbox_id), int(new_id or 0)
+            case_id = connection.execute(_STATEMENTS.case, params).scalar_one()
+            row = connection.execute(_STATEMENTS.job, {"case_id": case_id, "now": now}).one()
+        outbox_id, case_id = row
+        return int(outbox_id), int(case_id)
 
     def _new_case(
         self, code: str, session_digest: str, effect: SubmitCase, lang: str, now: datetime
@@ -196,13 +207,41 @@ def _column_values(case: Case) -> dict[str, Any]:
     }
 
 
-def _assign_job(case_id: Any, now: datetime) -> Insert:
-    """The outbox row that has the new case assigned, marked enqueued (see OutboxJob)."""
-    columns = ["job", "case_id", "created_at", "enqueued_at", "attempts"]
-    source = select(
-        literal("assign_case"), case_id.scalar_subquery(), literal(now), literal(now), literal(0)
-    )
-    return insert(OutboxJob).from_select(columns, source)
+class _Statements:
+    """The INSERTs of a new case, built once: a statement built per call costs more than its
+    round trip (SQLAlchemy coerces every value and the ORM path plans a unit of work)."""
+
+    def __init__(self) -> None:
+        cases, outbox = cast(Table, Case.__table__), cast(Table, OutboxJob.__table__)
+        columns = [column for column in cases.columns if column.key != "id"]
+        self.case = (
+            insert(cases)
+            .values({column.key: bindparam(column.key) for column in columns})
+            .returning(cases.c.id)
+        )
+        job_columns = ["job", "case_id", "created_at", "enqueued_at", "attempts"]
+        now = bindparam("now", type_=DateTime())
+
+        def job_from(case_id: Any) -> Any:
+            # Written already marked as enqueued: see OutboxJob.enqueued_at.
+            source = select(literal("assign_case"), case_id, now, now, literal(0))
+            return (
+                insert(outbox)
+                .from_select(job_columns, source)
+                .returning(outbox.c.id, outbox.c.case_id)
+            )
+
+        self.job = job_from(bindparam("case_id", type_=Integer()))
+        self.case_and_job = job_from(select(self.case.cte("new_case").c.id).scalar_subquery())
+
+
+_STATEMENTS = _Statements()
+# Columns a new case may leave unset, with their model defaults (every bound name needs a value).
+_CASE_DEFAULTS: dict[str, Any] = {
+    column.key: column.default.arg if isinstance(column.default, ColumnDefault) else None
+    for column in Case.__table__.columns
+    if column.key != "id"
+}
 
 
 def _code_context(case: Case) -> bytes:
