@@ -79,7 +79,8 @@ class Bundle:
     texts: Mapping[str, Mapping[str, str]]
     # Pagination depends on the bundle alone: computed once per screen and language, then reused
     # (measuring every candidate page on every hop was the hot path's largest cost).
-    layout_cache: dict[tuple[str, ...], object] = field(
+    # Rendered screens without parameters are kept here too.
+    layout_cache: dict[tuple[object, ...], object] = field(
         default_factory=dict, compare=False, repr=False
     )
 

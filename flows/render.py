@@ -47,6 +47,19 @@ def compose(bundle: Bundle, lang: str, screen: Screen) -> str:
 
 def render_ussd(bundle: Bundle, lang: str, screen: Screen) -> str:
     """Return the screen as USSD text: ASCII only, at most 160 characters, no CON/END prefix."""
+    if screen.params:
+        return _render(bundle, lang, screen)
+    # Without parameters a screen is one of a fixed set (the flows' screens, pages and hints),
+    # so its text is kept: rendering is most of a hop's flow work.
+    key: tuple[object, ...] = ("ussd", lang, screen.key, screen.options, screen.controls)
+    key += (screen.hint, screen.notes, screen.page)
+    cached = bundle.layout_cache.get(key)
+    if cached is None:
+        cached = bundle.layout_cache[key] = _render(bundle, lang, screen)
+    return cached  # type: ignore[return-value]
+
+
+def _render(bundle: Bundle, lang: str, screen: Screen) -> str:
     # Validation proves every screen fits; the cut is a last guard so a reply is never refused.
     return fold_ascii(compose(bundle, lang, screen))[:USSD_LIMIT]
 
