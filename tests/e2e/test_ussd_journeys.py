@@ -67,6 +67,20 @@ def test_a_report_without_danger_description_pin_or_contact_still_goes_through(
     assert "description" not in service.open_content(case)["answers"]  # type: ignore[operator]
 
 
+def test_a_new_case_is_written_whole_with_the_job_that_assigns_it(service: RunningService) -> None:
+    # The case and its outbox row are written by statements built once (one on PostgreSQL):
+    # every column the model defaults must still hold its default, never NULL.
+    file_report(service.phone("+258851110012"), danger=False, contact="none", pin=None)
+
+    [case] = service.cases()
+    assert (case.status, case.sms_opt_out, case.police_perpetrator) == ("received", False, False)
+    assert case.urgent in (True, False) and case.child_protection is False
+    assert case.created_at == case.updated_at and case.code_digest and len(case.ref) == 32
+    [job] = service.outbox()
+    assert (job.job, job.case_id) == ("assign_case", case.id) and job.attempts <= 1
+    assert job.created_at == case.created_at and job.enqueued_at == job.created_at
+
+
 def test_saying_you_are_in_danger_commits_an_urgent_case_at_once(service: RunningService) -> None:
     phone = service.phone("+258861110003")
     open_menu(phone, "pt")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from config.settings import Settings
 from crypto import ContactOpener, KeyStore, ReportOpener
 from service.bootstrap import WebContainer
-from service.db.models import Case
+from service.db.models import Case, OutboxJob
 from tests.support.apps import embedded_settings, make_app, production_settings
 from tests.support.live_server import serve
 from tests.support.phone import Phone
@@ -33,6 +33,10 @@ class RunningService:
     def cases(self) -> list[Case]:
         with self.container.sessions() as db:
             return list(db.scalars(select(Case).order_by(Case.id)))
+
+    def outbox(self) -> list[OutboxJob]:
+        with self.container.sessions() as db:
+            return list(db.scalars(select(OutboxJob).order_by(OutboxJob.id)))
 
     def open_content(self, case: Case) -> dict[str, object]:
         """What only the desk can do: open the sealed content with the report private key."""
