@@ -127,6 +127,8 @@ def build_web(
         cipher,
         hasher,
         random_case_digits,
+        # With rq, the worker's relay enqueues new cases' jobs: the web's commit is its last step.
+        relayed=redis_client is not None,
     )
     status = StatusChecker(
         sessions,

@@ -201,6 +201,7 @@ def worker(burst: bool) -> None:
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
+    from service.outbox_relay import OutboxRelay, start_relay
     from service.queueing import QUEUE_NAME
     from service.redaction import install_redaction
     from workers.context import build_worker, install
@@ -215,8 +216,14 @@ def worker(burst: bool) -> None:
     context = build_worker(settings)
     install(context)
     run_maintenance(context)
-    # The scheduler is a forked process: it must not inherit open database connections.
+    # rq forks its scheduler (at start, and again whenever it takes the scheduler lock over): a
+    # child must never use, nor close, the connections this process holds.
+    os.register_at_fork(after_in_child=lambda: context.engine.dispose(close=False))
     context.engine.dispose()
+    # New cases' jobs are left waiting by the web; the relay enqueues them as they are written.
+    # (A burst run needs none: the sweep above took them.)
+    if not burst:
+        start_relay(OutboxRelay(context.outbox, context.engine))
     # No socket timeout here: the worker blocks on the queue for minutes at a time.
     connection = redis.Redis.from_url(settings.redis_url, health_check_interval=30)
     # SimpleWorker runs jobs in this process, so the context (engine, keys) is built once.

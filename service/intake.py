@@ -37,7 +37,11 @@ CODE_ATTEMPTS = 5
 
 @dataclass(frozen=True)
 class Submitted:
-    """What the USSD shell needs after a commit: the code to show and the rows to enqueue."""
+    """What the USSD shell needs after a commit: the code to show and the rows to enqueue.
+
+    `outbox_ids` lists the rows written marked as enqueued, which the caller enqueues now; rows
+    left waiting for the worker's relay are not listed.
+    """
 
     code: str
     case_id: int
@@ -56,6 +60,8 @@ class Intake:
         state_cipher: StateCipher,
         hasher: SecretHasher,
         random_digits: Callable[[], str],
+        *,
+        relayed: bool = False,
     ) -> None:
         self._sessions = sessions
         self._report_sealer = report_sealer
@@ -63,6 +69,8 @@ class Intake:
         self._state_cipher = state_cipher
         self._hasher = hasher
         self._random_digits = random_digits
+        # Relayed: outbox rows are left waiting for the worker's relay (no queue work here).
+        self._relayed = relayed
 
     def submit(
         self, effect: SubmitCase, *, session_digest: str, phone: str, lang: str, now: datetime
@@ -103,37 +111,49 @@ class Intake:
                 code = make_code(self._random_digits())
                 case = self._new_case(code, session_digest, effect, lang, now)
                 self._fill(case, code, effect, phone, lang, now)
-                outbox_id, case_id = self._insert_case(db, _column_values(case), now)
-                return Submitted(code=code, case_id=case_id, outbox_ids=(outbox_id,), created=True)
-            else:
-                code = self._state_cipher.open(
-                    case.code_sealed or b"", _code_context(case)
-                ).decode()
-                if case.stage == "final":
-                    return Submitted(code=code, case_id=case.id, outbox_ids=(), created=False)
-                self._fill(case, code, effect, phone, lang, now)
-                if effect.stage != "final":
-                    return Submitted(code=code, case_id=case.id, outbox_ids=(), created=False)
-                job = OutboxJob(job="case_completed", case_id=case.id, created_at=now)
-            db.add(job)
-            db.flush()
-            created = job.job == "assign_case"
-            return Submitted(code=code, case_id=case.id, outbox_ids=(job.id,), created=created)
+                values = _column_values(case)
+                outbox_id, case_id = self._insert_case(db, values, now, self._marked(now))
+                return Submitted(code, case_id, self._to_enqueue(outbox_id), created=True)
+            # The session's urgent case exists: complete it (or show its code again).
+            code = self._state_cipher.open(case.code_sealed or b"", _code_context(case)).decode()
+            if case.stage == "final":
+                return Submitted(code=code, case_id=case.id, outbox_ids=(), created=False)
+            self._fill(case, code, effect, phone, lang, now)
+            if effect.stage != "final":
+                return Submitted(code=code, case_id=case.id, outbox_ids=(), created=False)
+            # Core, not the ORM: the ORM would put the column's default in place of a None.
+            completed = {"job": "case_completed", "case_id": case.id, "created_at": now}
+            job_id = db.execute(
+                insert(OutboxJob)
+                .values(**completed, enqueued_at=self._marked(now), attempts=0)
+                .returning(OutboxJob.id)
+            ).scalar_one()
+            return Submitted(code, case.id, self._to_enqueue(job_id), created=False)
+
+    def _marked(self, now: datetime) -> datetime | None:
+        """An outbox row's `enqueued_at` at writing: now if we enqueue it, else left waiting."""
+        return None if self._relayed else now
+
+    def _to_enqueue(self, outbox_id: int) -> tuple[int, ...]:
+        return () if self._relayed else (outbox_id,)
 
     @staticmethod
-    def _insert_case(db: Session, values: dict[str, Any], now: datetime) -> tuple[int, int]:
+    def _insert_case(
+        db: Session, values: dict[str, Any], now: datetime, enqueued_at: datetime | None
+    ) -> tuple[int, int]:
         """Insert the case and its `assign_case` outbox row; returns (outbox id, case id).
 
         On PostgreSQL one statement does both (an INSERT inside a WITH); elsewhere two. The
         statements are built once (see _Statements) and executed on the Core connection.
         """
         connection = db.connection()
-        params = {**_CASE_DEFAULTS, **values, "now": now}
+        job = {"now": now, "enqueued_at": enqueued_at}
+        params = {**_CASE_DEFAULTS, **values, **job}
         if connection.dialect.name == "postgresql":
             row = connection.execute(_STATEMENTS.case_and_job, params).one()
         else:
             case_id = connection.execute(_STATEMENTS.case, params).scalar_one()
-            row = connection.execute(_STATEMENTS.job, {"case_id": case_id, "now": now}).one()
+            row = connection.execute(_STATEMENTS.job, {"case_id": case_id, **job}).one()
         outbox_id, case_id = row
         return int(outbox_id), int(case_id)
 
@@ -221,10 +241,11 @@ class _Statements:
         )
         job_columns = ["job", "case_id", "created_at", "enqueued_at", "attempts"]
         now = bindparam("now", type_=DateTime())
+        enqueued_at = bindparam("enqueued_at", type_=DateTime())
 
         def job_from(case_id: Any) -> Any:
-            # Written already marked as enqueued: see OutboxJob.enqueued_at.
-            source = select(literal("assign_case"), case_id, now, now, literal(0))
+            # Marked as enqueued, or left waiting for the relay: see service/outbox.py.
+            source = select(literal("assign_case"), case_id, now, enqueued_at, literal(0))
             return (
                 insert(outbox)
                 .from_select(job_columns, source)

@@ -1,4 +1,9 @@
-"""Hand committed outbox rows to the job queue; a sweeper re-enqueues anything left behind."""
+"""Hand committed outbox rows to the job queue; a relay and a sweeper take what was left waiting.
+
+A row is written either marked as enqueued (its writer enqueues it right after the commit) or
+waiting (`enqueued_at` NULL): the web's intake leaves its rows waiting for the worker's relay
+(`service/outbox_relay.py`), so a report's commit costs the web no queue work at all.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.db.models import OutboxJob
@@ -45,21 +50,52 @@ class Dispatcher:
             self._mark(left, None)
         return sent
 
+    def relay_waiting(self, batch: int = 100) -> int:
+        """Claim rows left waiting and enqueue them; returns how many the queue took.
+
+        The claim (`FOR UPDATE SKIP LOCKED`, then marking) lets several relays run at once
+        without enqueuing a row twice; a row the queue refuses is set waiting again.
+        """
+        taken = 0
+        while True:
+            with self._sessions.begin() as db:
+                ids = list(
+                    db.scalars(
+                        select(OutboxJob.id)
+                        .where(OutboxJob.enqueued_at.is_(None), OutboxJob.done_at.is_(None))
+                        .order_by(OutboxJob.id)
+                        .limit(batch)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                if ids:
+                    db.execute(
+                        update(OutboxJob)
+                        .where(OutboxJob.id.in_(ids))
+                        .values(enqueued_at=self._clock())
+                    )
+            if not ids:
+                return taken
+            sent = self.enqueue(ids)
+            taken += len(sent)
+            if len(sent) < len(ids) or len(ids) < batch:
+                return taken
+
     def sweep(self, stale_after: timedelta = timedelta(minutes=2)) -> int:
-        """Re-enqueue rows never enqueued, or enqueued long ago and still not done."""
+        """Enqueue rows left waiting, and re-enqueue rows enqueued long ago and still not done."""
+        taken = self.relay_waiting()
         cutoff = self._clock() - stale_after
         with self._sessions() as db:
             ids = db.scalars(
                 select(OutboxJob.id)
-                .where(OutboxJob.done_at.is_(None))
-                .where(or_(OutboxJob.enqueued_at.is_(None), OutboxJob.enqueued_at <= cutoff))
+                .where(OutboxJob.done_at.is_(None), OutboxJob.enqueued_at <= cutoff)
                 .order_by(OutboxJob.id)
                 .limit(500)
             ).all()
         sent = self.enqueue(ids)
         if sent:
             self._mark(sent, self._clock())
-        return len(sent)
+        return taken + len(sent)
 
     def _mark(self, ids: list[int], enqueued_at: datetime | None) -> None:
         try:

@@ -191,6 +191,8 @@ class World:
         scheduled = ScheduledJobRegistry(queue=queue)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            # What `handsoff worker`'s relay does: enqueue the rows the web left waiting.
+            self.ctx.outbox.relay_waiting()
             worker = _QuietWorker(
                 [queue],
                 connection=self.connection,
