@@ -396,7 +396,7 @@ def worker_part(backends: Backends, args: argparse.Namespace) -> dict[str, Any]:
     if reason is not None:
         print(f"\nnote: worker SMS throughput not measured: {reason}")
         return {"status": "skipped", "note": reason}
-    print("\nworker: draining the queue the USSD runs left, into a fake aggregator ...", flush=True)
+    print("\nworker: relaying the newest cases' jobs and sending their alerts to a fake aggregator ...", flush=True)
     try:
         result = worker_sms.measure(backends, args.worker_seconds)
     except Exception as error:  # The worker is someone else's work in progress: report, go on.
@@ -407,7 +407,7 @@ def worker_part(backends: Backends, args: argparse.Namespace) -> dict[str, Any]:
             f"worker: {result['sms_sent']} SMS in {result['seconds']}s = "
             f"{result['sms_per_s']} SMS/s "
             f"({result['worker_cpu_ms_per_sms']} ms worker CPU per SMS; backlog "
-            f"{result['backlog_jobs']} jobs, {result['jobs_left_in_queue']} left)"
+            f"{result['backlog_cases']} cases, {result['jobs_left_in_queue']} jobs left)"
         )
     else:
         print(f"note: worker measurement: {result.get('note')}")
