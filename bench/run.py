@@ -396,7 +396,10 @@ def worker_part(backends: Backends, args: argparse.Namespace) -> dict[str, Any]:
     if reason is not None:
         print(f"\nnote: worker SMS throughput not measured: {reason}")
         return {"status": "skipped", "note": reason}
-    print("\nworker: relaying the newest cases' jobs and sending their alerts to a fake aggregator ...", flush=True)
+    print(
+        "\nworker: relaying the newest cases' jobs, alerting through a fake aggregator ...",
+        flush=True,
+    )
     try:
         result = worker_sms.measure(backends, args.worker_seconds)
     except Exception as error:  # The worker is someone else's work in progress: report, go on.
