@@ -258,6 +258,7 @@ class _Statements:
 
 _STATEMENTS = _Statements()
 # Columns a new case may leave unset, with their model defaults (every bound name needs a value).
+# Only plain values can be defaults here (tests/unit/service/test_intake_statements.py).
 _CASE_DEFAULTS: dict[str, Any] = {
     column.key: column.default.arg if isinstance(column.default, ColumnDefault) else None
     for column in Case.__table__.columns

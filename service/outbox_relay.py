@@ -14,13 +14,14 @@ import time
 from collections.abc import Callable
 
 import psycopg
+from psycopg import sql
 from sqlalchemy import Engine
 
 from service.outbox import Dispatcher
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "handsoff_outbox"
+CHANNEL = "handsoff_outbox"  # the trigger of migration 0003 notifies it
 STOP_CHECK_SECONDS = 0.5
 
 
@@ -51,7 +52,7 @@ class OutboxRelay:
                 continue
             try:
                 with self._connect() as connection:
-                    connection.execute("LISTEN handsoff_outbox")  # CHANNEL
+                    connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
                     while not stop.is_set():
                         self._relay()
                         self._wait_for_notice(connection, stop)

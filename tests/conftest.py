@@ -11,6 +11,7 @@ import psycopg
 import pytest
 import redis
 
+from tests.support.backends import RunningService, running_service
 from tests.support.services import (
     PrivatePostgres,
     PrivateRedis,
@@ -82,3 +83,12 @@ def redis_url(redis_server: str) -> Iterator[str]:
 @pytest.fixture
 def webhook_token() -> str:
     return TOKEN
+
+
+@pytest.fixture
+def production_service(
+    tmp_path: Path, postgres_url: str, redis_url: str, webhook_token: str
+) -> Iterator[RunningService]:
+    """The web service over HTTP on PostgreSQL and Redis, as deployed."""
+    with running_service("production", tmp_path, postgres_url, redis_url, webhook_token) as running:
+        yield running

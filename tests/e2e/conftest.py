@@ -11,14 +11,9 @@ from tests.support.backends import RunningService, running_service
 
 
 @pytest.fixture(params=["embedded", "production"])
-def service(
-    request: pytest.FixtureRequest, tmp_path: Path, webhook_token: str
-) -> Iterator[RunningService]:
+def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningService]:
     if request.param == "embedded":
         with running_service("embedded", tmp_path) as running:
             yield running
         return
-    postgres_url = request.getfixturevalue("postgres_url")
-    redis_url = request.getfixturevalue("redis_url")
-    with running_service("production", tmp_path, postgres_url, redis_url, webhook_token) as running:
-        yield running
+    yield request.getfixturevalue("production_service")

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 import requests
 
-from tests.support.backends import RunningService, running_service
+from tests.support.backends import RunningService
 
 FORM = {"sessionId": "s1", "phoneNumber": "+258841234567", "text": "", "serviceCode": "*1#"}
 
 
 @pytest.fixture
-def production(
-    tmp_path: Path, postgres_url: str, redis_url: str, webhook_token: str
-) -> Iterator[RunningService]:
-    with running_service("production", tmp_path, postgres_url, redis_url, webhook_token) as s:
-        yield s
+def production(production_service: RunningService) -> RunningService:
+    return production_service
 
 
 @pytest.mark.parametrize("path", ["/ussd", "/ussd/events", "/sms/inbound", "/sms/delivery"])

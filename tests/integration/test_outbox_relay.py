@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from typing import Any
 
 import psycopg
+import pytest
 import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
@@ -17,26 +17,41 @@ from service.clock import utcnow
 from service.outbox import Dispatcher
 from service.outbox_relay import OutboxRelay, start_relay
 from service.queueing import QUEUE_NAME, RqJobQueue
-from tests.support.backends import RunningService, running_service
+from tests.support.backends import RunningService
 from tests.support.journeys import file_report
 
 # Far longer than any wait below: a job that arrives in time was woken by the notice.
 POLL_SECONDS = 60.0
 
 
+@pytest.fixture
+def service(production_service: RunningService) -> RunningService:
+    return production_service
+
+
+@pytest.fixture
+def connection(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
 @contextmanager
-def relaying(service: RunningService, relay: OutboxRelay) -> Iterator[None]:
-    thread, stop = start_relay(relay)
+def relaying(*relays: OutboxRelay) -> Iterator[None]:
+    started = [start_relay(relay) for relay in relays]
     try:
         yield
     finally:
-        stop.set()
-        thread.join(timeout=POLL_SECONDS + 5)
+        for thread, stop in started:
+            stop.set()
+            thread.join(timeout=10)
+            assert not thread.is_alive(), "the relay did not stop"
 
 
-def worker_dispatcher(service: RunningService, connection: redis.Redis) -> Dispatcher:
-    """What `handsoff worker` builds: the outbox's dispatcher on rq."""
-    return Dispatcher(RqJobQueue(connection), service.container.sessions, utcnow)
+def worker_relay(service: RunningService, connection: redis.Redis, **options: Any) -> OutboxRelay:
+    """What `handsoff worker` runs: the outbox's dispatcher on rq, behind a relay."""
+    dispatcher = Dispatcher(RqJobQueue(connection), service.container.sessions, utcnow)
+    return OutboxRelay(dispatcher, service.container.engine, **options)
 
 
 def queued_ids(connection: redis.Redis) -> list[str]:
@@ -52,77 +67,50 @@ def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
     return condition()
 
 
+def file_and_wait(service: RunningService, connection: redis.Redis, number: str) -> bool:
+    """File a report; True when its job reaches the queue within 5 s."""
+    file_report(service.phone(number), danger=False)
+    job = service.outbox()[-1]
+    return wait_for(lambda: queued_ids(connection)[-1:] == [f"outbox-{job.id}"])
+
+
 def test_a_new_case_is_enqueued_on_the_notice_and_only_once(
-    tmp_path: Path, postgres_url: str, redis_url: str, webhook_token: str
+    service: RunningService, connection: redis.Redis
 ) -> None:
-    with running_service("production", tmp_path, postgres_url, redis_url, webhook_token) as svc:
-        connection = redis.Redis.from_url(redis_url)
-        engine = svc.container.engine
-        relays = [
-            OutboxRelay(worker_dispatcher(svc, connection), engine, poll_seconds=POLL_SECONDS)
-            for _ in range(2)
-        ]
-        with relaying(svc, relays[0]), relaying(svc, relays[1]):
-            time.sleep(0.3)  # both are listening
-            assert queued_ids(connection) == []
-            file_report(svc.phone("+258841240001"), danger=False)
-            [job] = svc.outbox()
-            assert wait_for(lambda: queued_ids(connection) == [f"outbox-{job.id}"])
-            time.sleep(0.3)
-            # Two relays heard the notice; the claim let only one enqueue the row.
-            assert queued_ids(connection) == [f"outbox-{job.id}"]
-        connection.close()
+    relays = [worker_relay(service, connection, poll_seconds=POLL_SECONDS) for _ in range(2)]
+    with relaying(*relays):
+        time.sleep(0.3)  # both are listening
+        assert queued_ids(connection) == []
+        assert file_and_wait(service, connection, "+258841240001")
+        time.sleep(0.3)
+        # Two relays heard the notice; the claim let only one enqueue the row.
+        assert len(queued_ids(connection)) == 1
 
 
 def test_the_relay_listens_again_after_losing_its_connection(
-    tmp_path: Path, postgres_url: str, redis_url: str, webhook_token: str
+    service: RunningService, connection: redis.Redis
 ) -> None:
-    with running_service("production", tmp_path, postgres_url, redis_url, webhook_token) as svc:
-        connection = redis.Redis.from_url(redis_url)
-        listening: list[psycopg.Connection[tuple[object, ...]]] = []
-        url = svc.container.engine.url.set(drivername="postgresql")
+    url = service.container.engine.url.set(drivername="postgresql").render_as_string(False)
+    listening: list[psycopg.Connection[tuple[object, ...]]] = []
 
-        def connect() -> psycopg.Connection[tuple[object, ...]]:
-            conn = psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
-            listening.append(conn)
-            return conn
+    def connect() -> psycopg.Connection[tuple[object, ...]]:
+        listening.append(psycopg.connect(url, autocommit=True))
+        return listening[-1]
 
-        relay = OutboxRelay(
-            worker_dispatcher(svc, connection),
-            svc.container.engine,
-            poll_seconds=1.0,
-            connect=connect,
-        )
-        with relaying(svc, relay):
-            assert wait_for(lambda: len(listening) == 1)
-            pid = listening[0].info.backend_pid
-            with psycopg.connect(url.render_as_string(hide_password=False)) as admin:
-                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-            assert wait_for(lambda: len(listening) == 2, seconds=10)
-            time.sleep(0.3)
-            file_report(svc.phone("+258841240002"), danger=False)
-            [job] = svc.outbox()
-            assert wait_for(lambda: queued_ids(connection) == [f"outbox-{job.id}"], seconds=3)
-        connection.close()
+    with relaying(worker_relay(service, connection, poll_seconds=1.0, connect=connect)):
+        assert wait_for(lambda: len(listening) == 1)
+        with psycopg.connect(url) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (listening[0].info.backend_pid,))
+        assert wait_for(lambda: len(listening) == 2, seconds=10)
+        time.sleep(0.3)
+        assert file_and_wait(service, connection, "+258841240002")
 
 
 def test_without_notices_the_relay_still_finds_waiting_rows_by_looking(
-    tmp_path: Path, postgres_url: str, redis_url: str, webhook_token: str
+    service: RunningService, connection: redis.Redis
 ) -> None:
     # A database without NOTIFY (or a notice lost while reconnecting): the relay polls.
-    with running_service("production", tmp_path, postgres_url, redis_url, webhook_token) as svc:
-        connection = redis.Redis.from_url(redis_url)
-        relay = OutboxRelay(
-            worker_dispatcher(svc, connection), svc.container.engine, poll_seconds=0.2, listen=False
-        )
-        file_report(svc.phone("+258841240003"), danger=False)
-        [job] = svc.outbox()
-        stop = threading.Event()
-        thread = threading.Thread(target=relay.run, args=(stop,))
-        thread.start()
-        try:
-            assert wait_for(lambda: queued_ids(connection) == [f"outbox-{job.id}"])
-        finally:
-            stop.set()
-            thread.join(timeout=5)
-        connection.close()
+    file_report(service.phone("+258841240003"), danger=False)
+    [job] = service.outbox()
+    with relaying(worker_relay(service, connection, poll_seconds=0.2, listen=False)):
+        assert wait_for(lambda: queued_ids(connection) == [f"outbox-{job.id}"])
