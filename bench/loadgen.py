@@ -182,7 +182,7 @@ class Target:
     port: int
     token: str
     journey: str = "plain"
-    think_seconds: float = 0.0  # pause before each answer, as a person reading the screen
+    think_seconds: float = 0.0  # mean pause before each hop, as a person reading the screen
 
     @property
     def path(self) -> str:
@@ -211,9 +211,11 @@ async def run_session(
     inputs = journey_inputs(target.journey)
     text = ""
     for index in range(len(inputs) + 1):
+        if target.think_seconds > 0:
+            # People read at different speeds and do not dial in step: 0.5-1.5 x the think time
+            # before every hop, the dial included (fixed pauses kept all phones in lockstep).
+            await asyncio.sleep(target.think_seconds * (0.5 + secrets.randbelow(1001) / 1000))
         if index:
-            if target.think_seconds > 0:
-                await asyncio.sleep(target.think_seconds)
             answer = inputs[index - 1]
             text = answer if not text else f"{text}*{answer}"
         body = urlencode(

@@ -69,7 +69,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--think-ms",
         type=float,
         default=0.0,
-        help="pause before each answer (0: back to back, the capacity test; a person: seconds)",
+        help="mean pause before each hop, 0.5-1.5x at random (0: back to back, the capacity test)",
     )
     p.add_argument("--redis-db", type=int, default=13, help="an empty Redis database number")
     p.add_argument("--no-load", action="store_true", help="skip the HTTP runs")
