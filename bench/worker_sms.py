@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.stack import REPO, Backends, cpu_seconds, handsoff_command, handsoff_has
 
-QUEUE_KEY = "rq:queue:handsoff"
+QUEUE_KEYS = ("rq:queue:handsoff-urgent", "rq:queue:handsoff")
 WORKER_CASES = 500  # outbox rows left for the worker to relay, assign and alert
 # The bench journeys are Sofala (5), help: health; the urgent variant may escalate.
 OFFICERS = (
@@ -145,6 +145,10 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         pass
 
 
+def _queued(client: Any) -> int:
+    return sum(int(client.llen(key)) for key in QUEUE_KEYS)
+
+
 def keep_newest_cases(backends: Backends, cases: int) -> int:
     """Leave only the newest `cases` outbox rows undone; returns how many are left to do.
 
@@ -187,7 +191,7 @@ def measure(backends: Backends, seconds: float, cases: int = WORKER_CASES) -> di
         while time.monotonic() < end:
             time.sleep(0.25)
             now_sent = worker.sent()
-            if now_sent == last and client.llen(QUEUE_KEY) == 0:
+            if now_sent == last and _queued(client) == 0:
                 idle_since = idle_since or time.monotonic()
                 if time.monotonic() - idle_since > 2:
                     break
@@ -197,7 +201,7 @@ def measure(backends: Backends, seconds: float, cases: int = WORKER_CASES) -> di
         elapsed = (idle_since or time.monotonic()) - start
         sent = worker.sent() - first
         cpu = cpu_seconds(pids) - cpu_start
-        left = int(client.llen(QUEUE_KEY))
+        left = _queued(client)
     client.close()
     return {
         "status": "ok",

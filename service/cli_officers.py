@@ -196,13 +196,13 @@ def failed(limit: int) -> None:
 @click.command()
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
 def worker(burst: bool) -> None:
-    """Run an rq worker (with its scheduler) on the handsoff queue, after a sweep."""
+    """Run an rq worker (with its scheduler) on the handsoff queues, after a sweep."""
     import redis
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
     from service.outbox_relay import OutboxRelay, start_relay
-    from service.queueing import QUEUE_NAME
+    from service.queueing import QUEUE_NAMES
     from service.redaction import install_redaction
     from workers.context import build_worker, install
     from workers.maintenance import run_maintenance
@@ -227,7 +227,8 @@ def worker(burst: bool) -> None:
     # No socket timeout here: the worker blocks on the queue for minutes at a time.
     connection = redis.Redis.from_url(settings.redis_url, health_check_interval=30)
     # SimpleWorker runs jobs in this process, so the context (engine, keys) is built once.
-    rq_worker = SimpleWorker([QUEUE_NAME], connection=connection, serializer=JSONSerializer)
+    # The urgent queue first: alerts and deadlines never wait behind a backlog of assignments.
+    rq_worker = SimpleWorker(list(QUEUE_NAMES), connection=connection, serializer=JSONSerializer)
     rq_worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
 
 

@@ -22,6 +22,11 @@ from rq.serializers import JSONSerializer
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "handsoff"
+# Jobs that must not wait behind a backlog: an officer's alert, a reporter's update, an
+# acknowledgement deadline. A worker takes from this queue first (QUEUE_NAMES is its order).
+URGENT_QUEUE_NAME = "handsoff-urgent"
+URGENT_JOBS = frozenset({"workers.jobs.send_sms", "workers.jobs.check_ack_deadline"})
+QUEUE_NAMES = (URGENT_QUEUE_NAME, QUEUE_NAME)
 OUTBOX_JOB = "workers.jobs.run_outbox_job"
 JobArg = int | str
 
@@ -38,14 +43,17 @@ class RqJobQueue:
     """rq on Redis; deadlines need `rq worker --with-scheduler` (`handsoff worker`)."""
 
     def __init__(self, connection: redis.Redis) -> None:
-        self._queue = Queue(QUEUE_NAME, connection=connection, serializer=JSONSerializer)
+        self._queues = {
+            name: Queue(name, connection=connection, serializer=JSONSerializer)
+            for name in QUEUE_NAMES
+        }
 
-    @property
-    def rq_queue(self) -> Queue:
-        return self._queue
+    def queue_for(self, job: str) -> Queue:
+        """Time-critical jobs go to the queue workers take from first."""
+        return self._queues[URGENT_QUEUE_NAME if job in URGENT_JOBS else QUEUE_NAME]
 
     def enqueue(self, job: str, *args: JobArg, job_id: str | None = None) -> None:
-        self._queue.enqueue(
+        self.queue_for(job).enqueue(
             job,
             *args,
             job_id=job_id,
@@ -57,7 +65,7 @@ class RqJobQueue:
 
     def enqueue_at(self, when: datetime, job: str, *args: JobArg) -> None:
         # rq reads naive datetimes as UTC, which is what the service stores.
-        self._queue.enqueue_at(when, job, *args, result_ttl=0, failure_ttl=7 * 86400)
+        self.queue_for(job).enqueue_at(when, job, *args, result_ttl=0, failure_ttl=7 * 86400)
 
     def enqueue_outbox(self, outbox_id: int) -> None:
         self.enqueue(OUTBOX_JOB, outbox_id, job_id=f"outbox-{outbox_id}")

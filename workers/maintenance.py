@@ -67,7 +67,7 @@ def schedule_maintenance(ctx: WorkerContext) -> None:
     when = next_slot(ctx.clock())
     try:
         if isinstance(ctx.queue, RqJobQueue):
-            ctx.queue.rq_queue.enqueue_at(
+            ctx.queue.queue_for(MAINTENANCE_JOB).enqueue_at(
                 when,
                 MAINTENANCE_JOB,
                 job_id=f"maintenance-{int((when - EPOCH).total_seconds())}",

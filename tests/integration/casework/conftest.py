@@ -43,7 +43,7 @@ from service.clock import utcnow
 from service.db.casework_models import Assignment, OutboundSms
 from service.db.models import Case
 from service.intake import Intake
-from service.queueing import QUEUE_NAME
+from service.queueing import QUEUE_NAMES
 from service.sms.africastalking import AfricasTalkingGateway
 from tests.support.apps import make_app, production_settings
 from tests.support.fake_aggregator import API_KEY, USERNAME, FakeAggregator
@@ -187,14 +187,16 @@ class World:
 
     def drain(self, horizon: float = 1.5, timeout: float = 30.0) -> None:
         """Run queued jobs (and scheduled ones due within `horizon` s) until none are left."""
-        queue = Queue(QUEUE_NAME, connection=self.connection, serializer=JSONSerializer)
-        scheduled = ScheduledJobRegistry(queue=queue)
+        queues = [
+            Queue(name, connection=self.connection, serializer=JSONSerializer)
+            for name in QUEUE_NAMES
+        ]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             # What `handsoff worker`'s relay does: enqueue the rows the web left waiting.
             self.ctx.outbox.relay_waiting()
             worker = _QuietWorker(
-                [queue],
+                queues,
                 connection=self.connection,
                 serializer=JSONSerializer,
                 exception_handlers=[self._record_job_error],
@@ -202,12 +204,12 @@ class World:
             worked = worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
             if worked:
                 continue
-            soon = scheduled.get_jobs_to_schedule(int(time.time() + horizon))
-            if not soon:
+            due = int(time.time() + horizon)
+            if not any(ScheduledJobRegistry(queue=q).get_jobs_to_schedule(due) for q in queues):
                 break
             time.sleep(0.1)
         assert self.job_errors == [], self.job_errors
-        assert FailedJobRegistry(queue=queue).count == 0
+        assert all(FailedJobRegistry(queue=queue).count == 0 for queue in queues)
 
     def _record_job_error(
         self, job: Any, exc_type: type, exc_value: BaseException, tb: Any

@@ -10,13 +10,13 @@ from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
 from service.casework.escalation import check_ack_deadline, escalate_overdue
-from service.queueing import QUEUE_NAME
+from service.queueing import URGENT_QUEUE_NAME
 from tests.integration.casework.conftest import World
 
 
 def _deadline_checks(world: World) -> list[tuple[int, datetime]]:
-    """Scheduled deadline checks: (assignment id, when)."""
-    queue = Queue(QUEUE_NAME, connection=world.connection, serializer=JSONSerializer)
+    """Scheduled deadline checks: (assignment id, when); they wait on the urgent queue."""
+    queue = Queue(URGENT_QUEUE_NAME, connection=world.connection, serializer=JSONSerializer)
     registry = ScheduledJobRegistry(queue=queue)
     found = []
     for job_id in registry.get_job_ids():
