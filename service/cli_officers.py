@@ -222,14 +222,19 @@ def worker(burst: bool) -> None:
     context.engine.dispose()
     # New cases' jobs are left waiting by the web; the relay enqueues them as they are written.
     # (A burst run needs none: the sweep above took them.)
-    if not burst:
-        start_relay(OutboxRelay(context.outbox, context.engine))
+    relay = None if burst else start_relay(OutboxRelay(context.outbox, context.engine))
     # No socket timeout here: the worker blocks on the queue for minutes at a time.
     connection = redis.Redis.from_url(settings.redis_url, health_check_interval=30)
     # SimpleWorker runs jobs in this process, so the context (engine, keys) is built once.
     # The urgent queue first: alerts and deadlines never wait behind a backlog of assignments.
     rq_worker = SimpleWorker(list(QUEUE_NAMES), connection=connection, serializer=JSONSerializer)
-    rq_worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
+    try:
+        rq_worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
+    finally:
+        if relay is not None:  # Let a claim in progress finish its enqueue before we exit.
+            thread, stop = relay
+            stop.set()
+            thread.join(timeout=10)
 
 
 def register(main: click.Group) -> None:

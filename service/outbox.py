@@ -33,8 +33,8 @@ class Dispatcher:
     def enqueue(self, outbox_ids: Iterable[int]) -> list[int]:
         """Enqueue rows just committed; returns those the queue took.
 
-        Rows are written already marked as enqueued (see OutboxJob.enqueued_at), so the hot path
-        is one commit; only a failed enqueue costs a second one, to unmark the rows it left.
+        Their writer wrote them marked as enqueued (see OutboxJob.enqueued_at), so this costs no
+        commit; only a failed enqueue costs one, to set the rows it left waiting again.
         """
         ids = list(outbox_ids)
         sent = []
@@ -53,27 +53,29 @@ class Dispatcher:
     def relay_waiting(self, batch: int = 100) -> int:
         """Claim rows left waiting and enqueue them; returns how many the queue took.
 
-        The claim (`FOR UPDATE SKIP LOCKED`, then marking) lets several relays run at once
-        without enqueuing a row twice; a row the queue refuses is set waiting again.
+        The claim marks only rows still waiting and enqueues only those it marked, so several
+        relays (and the sweep) never enqueue a row twice — on PostgreSQL they also skip rows
+        another claim has locked. A row the queue refuses is set waiting again.
         """
         taken = 0
         while True:
             with self._sessions.begin() as db:
-                ids = list(
-                    db.scalars(
-                        select(OutboxJob.id)
-                        .where(OutboxJob.enqueued_at.is_(None), OutboxJob.done_at.is_(None))
-                        .order_by(OutboxJob.id)
-                        .limit(batch)
-                        .with_for_update(skip_locked=True)
-                    )
+                waiting = (
+                    select(OutboxJob.id)
+                    .where(OutboxJob.enqueued_at.is_(None), OutboxJob.done_at.is_(None))
+                    .order_by(OutboxJob.id)
+                    .limit(batch)
+                    .with_for_update(skip_locked=True)
                 )
-                if ids:
-                    db.execute(
-                        update(OutboxJob)
-                        .where(OutboxJob.id.in_(ids))
-                        .values(enqueued_at=self._clock())
-                    )
+                claimed = db.scalars(
+                    update(OutboxJob)
+                    .where(OutboxJob.id.in_(waiting.scalar_subquery()))
+                    .where(OutboxJob.enqueued_at.is_(None))
+                    .values(enqueued_at=self._clock())
+                    .returning(OutboxJob.id)
+                    .execution_options(synchronize_session=False)
+                )
+                ids = sorted(claimed)
             if not ids:
                 return taken
             sent = self.enqueue(ids)

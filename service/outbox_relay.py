@@ -34,11 +34,13 @@ class OutboxRelay:
         engine: Engine,
         *,
         poll_seconds: float = 2.0,
+        retry_seconds: float = 2.0,
         listen: bool | None = None,
         connect: Callable[[], psycopg.Connection[tuple[object, ...]]] | None = None,
     ) -> None:
         self._dispatcher = dispatcher
         self._poll_seconds = poll_seconds
+        self._retry_seconds = retry_seconds
         # Only PostgreSQL has notices; elsewhere (or when told not to listen) the relay polls.
         self._listens = engine.dialect.name == "postgresql" if listen is None else listen
         self._connect = connect or (lambda: _listening_connection(engine))
@@ -56,18 +58,22 @@ class OutboxRelay:
                     while not stop.is_set():
                         self._relay()
                         self._wait_for_notice(connection, stop)
-            except psycopg.Error as error:
+            except Exception as error:  # Never die: without the relay, jobs wait for the sweep.
                 log.warning("outbox relay lost its connection (%s); retrying", type(error).__name__)
-                stop.wait(self._poll_seconds)
+                stop.wait(self._retry_seconds)
 
     def _wait_for_notice(
         self, connection: psycopg.Connection[tuple[object, ...]], stop: threading.Event
     ) -> None:
-        """Return on the first notice (the read takes the rest of a burst), at the poll time,
-        or soon after `stop` is set."""
+        """Return on the first notice, at the poll time, or soon after `stop` is set.
+
+        Notices that came with the first are taken too: one read serves a burst of reports.
+        """
         deadline = time.monotonic() + self._poll_seconds
         while not stop.is_set() and time.monotonic() < deadline:
-            for _ in connection.notifies(timeout=STOP_CHECK_SECONDS, stop_after=1):
+            heard = list(connection.notifies(timeout=STOP_CHECK_SECONDS, stop_after=1))
+            if heard:
+                list(connection.notifies(timeout=0.01))  # the rest of a burst, if any
                 return
 
     def _relay(self) -> None:

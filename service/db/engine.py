@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from alembic import command
@@ -12,10 +13,20 @@ from sqlalchemy.orm import sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
+# The intake writes with INSERT … RETURNING, which SQLite has since 3.35 (Python 3.11's own builds
+# bring 3.39 or later).
+SQLITE_MIN = (3, 35, 0)
+
+
 def make_engine(url: str) -> Engine:
     """Build an engine; SQLite gets WAL and a busy timeout so threads can share the file."""
     # hide_parameters: an error message must never carry row values into a log or a traceback.
     if url.startswith("sqlite"):
+        if sqlite3.sqlite_version_info < SQLITE_MIN:
+            raise RuntimeError(
+                f"SQLite {sqlite3.sqlite_version} is too old: the embedded default needs 3.35 or "
+                "later (INSERT … RETURNING); use a newer Python build or set DATABASE_URL."
+            )
         engine = create_engine(
             url,
             connect_args={"timeout": 15, "check_same_thread": False},

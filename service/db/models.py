@@ -77,8 +77,9 @@ class OutboxJob(Base):
     job: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
-    # Written as "enqueued at creation": the commit that creates the row is followed at once by
-    # the enqueue. A failed enqueue sets it back to NULL, which the sweeper takes first.
+    # Written "enqueued at creation" when the writer enqueues the row right after its commit, or
+    # NULL ("waiting") for the worker's relay to claim (the web's intake, with rq). A failed
+    # enqueue sets it back to NULL. See service/outbox.py.
     enqueued_at: Mapped[datetime | None] = mapped_column(DateTime, default=_same_as_created)
     done_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -85,7 +85,7 @@ def test_a_new_case_is_written_whole_with_the_job_that_assigns_it(service: Runni
     else:
         assert job.enqueued_at is None  # left waiting for the worker's relay: no queue work here
         assert service.container.dispatcher.relay_waiting() == 1
-        assert service.container.dispatcher.relay_waiting() == 0  # claimed once, never twice
+        assert service.container.dispatcher.relay_waiting() == 0  # nothing is left waiting
 
 
 def test_saying_you_are_in_danger_commits_an_urgent_case_at_once(service: RunningService) -> None:

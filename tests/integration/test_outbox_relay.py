@@ -97,7 +97,11 @@ def test_the_relay_listens_again_after_losing_its_connection(
         listening.append(psycopg.connect(url, autocommit=True))
         return listening[-1]
 
-    with relaying(worker_relay(service, connection, poll_seconds=1.0, connect=connect)):
+    # A minute between looks: a job that arrives in seconds was woken by the renewed LISTEN.
+    relay = worker_relay(
+        service, connection, poll_seconds=POLL_SECONDS, retry_seconds=0.2, connect=connect
+    )
+    with relaying(relay):
         assert wait_for(lambda: len(listening) == 1)
         with psycopg.connect(url) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (listening[0].info.backend_pid,))
