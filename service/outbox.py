@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.db.models import OutboxJob
-from service.queueing import JobQueue
+from service.queueing import JobQueue, outbox_job_id, skip_still_queued
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class Dispatcher:
                 .order_by(OutboxJob.id)
                 .limit(500)
             ).all()
-        sent = self.enqueue(ids)
+        sent = self.enqueue(skip_still_queued(self._queue, ids, outbox_job_id))
         if sent:
             self._mark(sent, self._clock())
         return taken + len(sent)

@@ -11,12 +11,13 @@ import importlib
 import itertools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
 import redis
 from rq import Queue, Retry
+from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ URGENT_QUEUE_NAME = "handsoff-urgent"
 URGENT_JOBS = frozenset({"workers.jobs.send_sms", "workers.jobs.check_ack_deadline"})
 QUEUE_NAMES = (URGENT_QUEUE_NAME, QUEUE_NAME)
 OUTBOX_JOB = "workers.jobs.run_outbox_job"
+# A job in one of these states will run: it is not lost. (Not "started": a worker killed mid-job
+# leaves its job started for good, and the sweep is what sends that row again.)
+HELD = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 JobArg = int | str
 
 
@@ -37,6 +41,7 @@ class JobQueue(Protocol):
     def enqueue(self, job: str, *args: JobArg, job_id: str | None = None) -> None: ...
     def enqueue_at(self, when: datetime, job: str, *args: JobArg) -> None: ...
     def enqueue_outbox(self, outbox_id: int) -> None: ...
+    def still_queued(self, job_ids: Sequence[str]) -> set[str]: ...
 
 
 class RqJobQueue:
@@ -68,7 +73,16 @@ class RqJobQueue:
         self.queue_for(job).enqueue_at(when, job, *args, result_ttl=0, failure_ttl=7 * 86400)
 
     def enqueue_outbox(self, outbox_id: int) -> None:
-        self.enqueue(OUTBOX_JOB, outbox_id, job_id=f"outbox-{outbox_id}")
+        self.enqueue(OUTBOX_JOB, outbox_id, job_id=outbox_job_id(outbox_id))
+
+    def still_queued(self, job_ids: Sequence[str]) -> set[str]:
+        """Which of these jobs rq still holds waiting to run: a sweep must not queue them again
+        (under a backlog, rows enqueued minutes ago are still waiting their turn, not lost)."""
+        if not job_ids:
+            return set()
+        connection = self._queues[QUEUE_NAME].connection
+        jobs = Job.fetch_many(list(job_ids), connection=connection, serializer=JSONSerializer)
+        return {job.id for job in jobs if job is not None and job.get_status(refresh=False) in HELD}
 
 
 class InProcessJobQueue:
@@ -94,6 +108,9 @@ class InProcessJobQueue:
 
     def enqueue_outbox(self, outbox_id: int) -> None:
         self.enqueue(OUTBOX_JOB, outbox_id)
+
+    def still_queued(self, job_ids: Sequence[str]) -> set[str]:
+        return set()  # Its jobs live in this process; a sweep after a restart finds none.
 
     def join(self, timeout: float = 30.0) -> bool:
         """Wait until no job is due now or running (tests, clean shutdown)."""
@@ -132,6 +149,22 @@ class InProcessJobQueue:
             return 1.0
         gap = (self._due[0][0] - self._clock()) / timedelta(seconds=1)
         return max(0.05, min(gap, 1.0))
+
+
+def skip_still_queued(
+    queue: JobQueue, ids: Sequence[int], job_id: Callable[[int], str]
+) -> list[int]:
+    """The rows among `ids` whose job the queue no longer holds; all of them if it cannot say."""
+    try:
+        held = queue.still_queued([job_id(row_id) for row_id in ids])
+    except Exception as error:  # Redis away: the enqueue that follows fails and says so.
+        log.warning("could not ask the queue what it holds (%s)", type(error).__name__)
+        return list(ids)
+    return [row_id for row_id in ids if job_id(row_id) not in held]
+
+
+def outbox_job_id(outbox_id: int) -> str:
+    return f"outbox-{outbox_id}"
 
 
 def run_job(job: str, args: tuple[JobArg, ...]) -> object:

@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.db.casework_models import OutboundSms
-from service.queueing import JobQueue
+from service.queueing import JobQueue, skip_still_queued
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class SmsDispatcher:
         sent: list[int] = []
         for sms_id in sms_ids:
             try:
-                self._queue.enqueue(SEND_JOB, sms_id, job_id=f"sms-{sms_id}")
+                self._queue.enqueue(SEND_JOB, sms_id, job_id=sms_job_id(sms_id))
                 sent.append(sms_id)
             except Exception as error:  # Redis down: the row waits for the sweep.
                 log.warning("SMS enqueue failed (%s); the sweep will retry", type(error).__name__)
@@ -75,6 +75,7 @@ class SmsDispatcher:
                 .order_by(OutboundSms.id)
                 .limit(500)
             ).all()
+        ids = skip_still_queued(self._queue, ids, sms_job_id)
         self.enqueue(ids)
         return len(ids)
 
@@ -88,3 +89,7 @@ class SmsDispatcher:
                 )
         except Exception as error:
             log.warning("could not mark SMS rows enqueued (%s)", type(error).__name__)
+
+
+def sms_job_id(sms_id: int) -> str:
+    return f"sms-{sms_id}"

@@ -7,11 +7,15 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
+from rq import Queue
+from rq.job import JobStatus
+from rq.serializers import JSONSerializer
 from sqlalchemy import update
 
 from service.casework.reports import failed_messages
 from service.cli import main
 from service.db.casework_models import OutboundSms
+from service.queueing import URGENT_QUEUE_NAME
 from service.sms.africastalking import AfricasTalkingGateway
 from service.sms.gateway import NotAccepted
 from tests.integration.casework.conftest import World
@@ -159,7 +163,12 @@ def test_a_send_interrupted_by_a_dead_worker_is_resent_to_officers_only(world: W
     rows = world.outbound()
     alert = next(r for r in rows if r.purpose == "officer_alert")
     update_row = next(r for r in rows if r.purpose == "reporter_update")
-    # As if a worker had claimed both rows six minutes ago, then died before recording anything.
+    # As if a worker had claimed both rows six minutes ago, then died before recording anything:
+    # it had taken their jobs off the queue, and rq still shows them started.
+    urgent = Queue(URGENT_QUEUE_NAME, connection=world.connection, serializer=JSONSerializer)
+    for job in urgent.get_jobs():
+        urgent.remove(job)
+        job.set_status(JobStatus.STARTED)
     long_ago = alert.created_at - timedelta(minutes=6)
     with world.container.sessions.begin() as db:
         db.execute(

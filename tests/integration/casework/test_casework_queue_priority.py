@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rq import Queue
 from rq.serializers import JSONSerializer
 
@@ -41,3 +43,37 @@ def test_an_alert_is_sent_before_the_next_assignment_of_a_backlog(world: World) 
     assert world.assignments(backlog[1].case_id) == []
     world.drain()
     assert len(world.aggregator.sent) >= 3
+
+
+def test_a_sweep_during_a_backlog_does_not_queue_waiting_jobs_twice(world: World) -> None:
+    # Rows enqueued minutes ago but still waiting their turn in rq are not lost: the sweep
+    # leaves them; a job rq no longer holds (Redis wiped) is queued again.
+    world.officer("Ana", role="psychosocial")
+    filed = world.file()
+    outbox = _queue(world, QUEUE_NAME)
+    assert outbox.get_job_ids() == [f"outbox-{filed.outbox_ids[0]}"]
+
+    assert world.ctx.outbox.sweep(stale_after=timedelta(0)) == 0
+    assert outbox.get_job_ids() == [f"outbox-{filed.outbox_ids[0]}"]
+
+    world.connection.flushdb()
+    assert world.ctx.outbox.sweep(stale_after=timedelta(0)) == 1
+    assert outbox.get_job_ids() == [f"outbox-{filed.outbox_ids[0]}"]
+
+
+def test_an_sms_still_queued_is_not_queued_again_by_the_sweep(world: World) -> None:
+    world.officer("Ana", role="psychosocial")
+    world.file()
+    # Run only the assignment: its alert waits in the urgent queue.
+    worker = _QuietWorker(
+        [_queue(world, QUEUE_NAME)], connection=world.connection, serializer=JSONSerializer
+    )
+    worker.work(burst=True, max_jobs=1, logging_level="WARNING")
+    urgent = _queue(world, URGENT_QUEUE_NAME)
+    waiting = urgent.get_job_ids()
+    assert len(waiting) == 1 and waiting[0].startswith("sms-")
+
+    assert world.ctx.sms.sweep(stale_after=timedelta(0)) == 0
+    assert urgent.get_job_ids() == waiting
+    world.drain()
+    assert len(world.aggregator.sent) == 1
