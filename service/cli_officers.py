@@ -222,12 +222,12 @@ def worker(burst: bool) -> None:
     context.engine.dispose()
     # New cases' jobs are left waiting by the web; the relay enqueues them as they are written.
     # (A burst run needs none: the sweep above took them.)
-    relay = None if burst else start_relay(OutboxRelay(context.outbox, context.engine))
     # No socket timeout here: the worker blocks on the queue for minutes at a time.
     connection = redis.Redis.from_url(settings.redis_url, health_check_interval=30)
     # SimpleWorker runs jobs in this process, so the context (engine, keys) is built once.
     # The urgent queue first: alerts and deadlines never wait behind a backlog of assignments.
     rq_worker = SimpleWorker(list(QUEUE_NAMES), connection=connection, serializer=JSONSerializer)
+    relay = None if burst else start_relay(OutboxRelay(context.outbox, context.engine))
     try:
         rq_worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
     finally:
@@ -235,6 +235,8 @@ def worker(burst: bool) -> None:
             thread, stop = relay
             stop.set()
             thread.join(timeout=10)
+            if thread.is_alive():
+                click.echo("outbox relay still busy at exit; the sweep takes the rest", err=True)
 
 
 def register(main: click.Group) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.db.models import OutboxJob
-from service.queueing import JobQueue, outbox_job_id, skip_still_queued
+from service.queueing import JobQueue, outbox_job_id, split_still_queued
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Dispatcher:
             self._mark(left, None)
         return sent
 
-    def relay_waiting(self, batch: int = 100) -> int:
+    def relay_waiting(self, batch: int = 100, stopping: Callable[[], bool] = lambda: False) -> int:
         """Claim rows left waiting and enqueue them; returns how many the queue took.
 
         The claim marks only rows still waiting and enqueues only those it marked, so several
@@ -80,7 +80,7 @@ class Dispatcher:
                 return taken
             sent = self.enqueue(ids)
             taken += len(sent)
-            if len(sent) < len(ids) or len(ids) < batch:
+            if len(sent) < len(ids) or len(ids) < batch or stopping():
                 return taken
 
     def sweep(self, stale_after: timedelta = timedelta(minutes=2)) -> int:
@@ -94,9 +94,11 @@ class Dispatcher:
                 .order_by(OutboxJob.id)
                 .limit(500)
             ).all()
-        sent = self.enqueue(skip_still_queued(self._queue, ids, outbox_job_id))
-        if sent:
-            self._mark(sent, self._clock())
+        lost, held = split_still_queued(self._queue, ids, outbox_job_id)
+        sent = self.enqueue(lost)
+        # Rows still waiting in the queue count as enqueued now, so the next sweep looks past them.
+        if sent or held:
+            self._mark([*sent, *held], self._clock())
         return taken + len(sent)
 
     def _mark(self, ids: list[int], enqueued_at: datetime | None) -> None:

@@ -49,14 +49,14 @@ class OutboxRelay:
         """Relay until `stop` is set; database or queue failures are logged and waited out."""
         while not stop.is_set():
             if not self._listens:
-                self._relay()
+                self._relay(stop)
                 stop.wait(self._poll_seconds)
                 continue
             try:
                 with self._connect() as connection:
                     connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
                     while not stop.is_set():
-                        self._relay()
+                        self._relay(stop)
                         self._wait_for_notice(connection, stop)
             except Exception as error:  # Never die: without the relay, jobs wait for the sweep.
                 log.warning("outbox relay lost its connection (%s); retrying", type(error).__name__)
@@ -76,9 +76,10 @@ class OutboxRelay:
                 list(connection.notifies(timeout=0.01))  # the rest of a burst, if any
                 return
 
-    def _relay(self) -> None:
+    def _relay(self, stop: threading.Event) -> None:
         try:
-            self._dispatcher.relay_waiting()
+            # Between batches it looks at `stop`: a worker shutting down waits for one batch.
+            self._dispatcher.relay_waiting(stopping=stop.is_set)
         except Exception as error:  # The database is away: the next wake-up tries again.
             log.warning("outbox relay could not read the outbox (%s)", type(error).__name__)
 

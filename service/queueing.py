@@ -29,9 +29,6 @@ URGENT_QUEUE_NAME = "handsoff-urgent"
 URGENT_JOBS = frozenset({"workers.jobs.send_sms", "workers.jobs.check_ack_deadline"})
 QUEUE_NAMES = (URGENT_QUEUE_NAME, QUEUE_NAME)
 OUTBOX_JOB = "workers.jobs.run_outbox_job"
-# A job in one of these states will run: it is not lost. (Not "started": a worker killed mid-job
-# leaves its job started for good, and the sweep is what sends that row again.)
-HELD = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 JobArg = int | str
 
 
@@ -76,13 +73,35 @@ class RqJobQueue:
         self.enqueue(OUTBOX_JOB, outbox_id, job_id=outbox_job_id(outbox_id))
 
     def still_queued(self, job_ids: Sequence[str]) -> set[str]:
-        """Which of these jobs rq still holds waiting to run: a sweep must not queue them again
-        (under a backlog, rows enqueued minutes ago are still waiting their turn, not lost)."""
+        """Which of these jobs rq provably still holds waiting to run: a sweep must not queue them
+        again (under a backlog, rows enqueued minutes ago are waiting their turn, not lost).
+
+        A job's status alone proves nothing: a worker that died between taking a job off a list
+        and starting it leaves it "queued" in no list. So a queued job counts only while its id is
+        in its queue's list, and a scheduled one only while it is in the scheduled registry.
+        """
         if not job_ids:
             return set()
         connection = self._queues[QUEUE_NAME].connection
         jobs = Job.fetch_many(list(job_ids), connection=connection, serializer=JSONSerializer)
-        return {job.id for job in jobs if job is not None and job.get_status(refresh=False) in HELD}
+        waiting: dict[str, set[str]] = {}  # queue name -> ids in its list, read once per sweep
+        held = set()
+        for job in jobs:
+            if job is None or job.origin not in self._queues:
+                continue
+            queue = self._queues[job.origin]
+            status = job.get_status(refresh=False)
+            if status == JobStatus.QUEUED:
+                if job.origin not in waiting:
+                    waiting[job.origin] = set(queue.get_job_ids())
+                if job.id in waiting[job.origin]:
+                    held.add(job.id)
+            elif (
+                status == JobStatus.SCHEDULED
+                and connection.zscore(queue.scheduled_job_registry.key, job.id) is not None
+            ):
+                held.add(job.id)
+        return held
 
 
 class InProcessJobQueue:
@@ -151,16 +170,22 @@ class InProcessJobQueue:
         return max(0.05, min(gap, 1.0))
 
 
-def skip_still_queued(
+def split_still_queued(
     queue: JobQueue, ids: Sequence[int], job_id: Callable[[int], str]
-) -> list[int]:
-    """The rows among `ids` whose job the queue no longer holds; all of them if it cannot say."""
+) -> tuple[list[int], list[int]]:
+    """(rows whose job the queue no longer holds, rows whose job it still holds waiting).
+
+    When the queue cannot say, every row counts as lost: a duplicate beats a loss.
+    """
     try:
         held = queue.still_queued([job_id(row_id) for row_id in ids])
     except Exception as error:  # Redis away: the enqueue that follows fails and says so.
         log.warning("could not ask the queue what it holds (%s)", type(error).__name__)
-        return list(ids)
-    return [row_id for row_id in ids if job_id(row_id) not in held]
+        return list(ids), []
+    return (
+        [row_id for row_id in ids if job_id(row_id) not in held],
+        [row_id for row_id in ids if job_id(row_id) in held],
+    )
 
 
 def outbox_job_id(outbox_id: int) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.db.casework_models import OutboundSms
-from service.queueing import JobQueue, skip_still_queued
+from service.queueing import JobQueue, split_still_queued
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ class SmsDispatcher:
     def schedule_retry(self, sms_id: int, when: datetime) -> None:
         """Run the send again at `when`; if this fails the sweep finds the row overdue."""
         try:
+            # Its own random job id: the running send's id is deleted when that job ends. So a
+            # sweep cannot see a retry as waiting; the delivery claim still sends only once.
             self._queue.enqueue_at(when, SEND_JOB, sms_id)
         except Exception as error:
             log.warning("SMS retry not scheduled (%s); the sweep will", type(error).__name__)
@@ -75,9 +77,11 @@ class SmsDispatcher:
                 .order_by(OutboundSms.id)
                 .limit(500)
             ).all()
-        ids = skip_still_queued(self._queue, ids, sms_job_id)
-        self.enqueue(ids)
-        return len(ids)
+        lost, held = split_still_queued(self._queue, ids, sms_job_id)
+        self.enqueue(lost)
+        if held:  # still waiting in the queue: the next sweep looks past them
+            self._mark_enqueued(held)
+        return len(lost)
 
     def _mark_enqueued(self, ids: list[int]) -> None:
         try:
