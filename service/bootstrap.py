@@ -22,6 +22,7 @@ from crypto import (
     random_case_digits,
 )
 from flows import Bundle, load_bundle, render_ussd, system_screen
+from service.callers import CallerPseudonyms
 from service.clock import utcnow
 from service.counters import Counters
 from service.db.engine import make_engine, make_sessionmaker, upgrade_schema
@@ -137,11 +138,15 @@ def build_web(
         settings.limits.status_misses_before_lock,
         settings.limits.status_lock_seconds,
     )
+    # One way a number becomes a daily pseudonym, shared by USSD and SMS (one guess budget).
+    callers = CallerPseudonyms(
+        Pseudonymiser(secrets.pseudonym_pepper), settings.limits.pseudonym_period_seconds, clock
+    )
     ussd = UssdService(
         bundle,
         store,
         cipher,
-        Pseudonymiser(secrets.pseudonym_pepper),
+        callers,
         hasher,
         intake,
         status,
@@ -160,7 +165,7 @@ def build_web(
         store,
         counters,
         clock,
-        settings.limits.pseudonym_period_seconds,
+        callers,
     )
     return WebContainer(
         settings=settings,

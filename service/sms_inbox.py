@@ -15,14 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crypto import (
-    ContactSealer,
-    KeyStore,
-    Pseudonymiser,
-    ReportSealer,
-    SecretHasher,
-    StateCipher,
-)
+from crypto import ContactSealer, KeyStore, ReportSealer, SecretHasher, StateCipher
 from service.adapters.africastalking import (
     DELIVERED,
     FAILED,
@@ -220,13 +213,10 @@ def build_sms_inbox(
     store: KeyValueStore,
     counters: Counters,
     clock: Callable[[], datetime],
-    pseudonym_period_seconds: int = 86400,
+    callers: CallerPseudonyms,
 ) -> SmsInbox:
     """Wire the SMS inbox from the web's parts (public keys and secrets only)."""
     texts = load_texts()
-    callers = CallerPseudonyms(
-        Pseudonymiser(keys.secrets().pseudonym_pepper), pseudonym_period_seconds, clock
-    )
     report_sealer = ReportSealer(keys.report_public())
     contact_sealer = ContactSealer(keys.contact_public())
     return SmsInbox(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from config.settings import Limits
-from crypto import CryptoError, Pseudonymiser, SecretHasher, StateCipher
+from crypto import CryptoError, SecretHasher, StateCipher
 from flows import (
     Bundle,
     CheckCase,
@@ -105,7 +105,7 @@ class UssdService:
         bundle: Bundle,
         store: KeyValueStore,
         cipher: StateCipher,
-        pseudonymiser: Pseudonymiser,
+        callers: CallerPseudonyms,
         hasher: SecretHasher,
         intake: Intake,
         status: StatusChecker,
@@ -116,7 +116,7 @@ class UssdService:
         self._bundle = bundle
         self._store = store
         self._cipher = cipher
-        self._callers_of = CallerPseudonyms(pseudonymiser, limits.pseudonym_period_seconds, clock)
+        self._callers_of = callers
         self._hasher = hasher
         self._intake = intake
         self._status = status
