@@ -29,33 +29,47 @@ from sqlalchemy import event
 from bench.loadgen import CODE, NETWORK_CODE, SERVICE_CODE, Numbers, journey_inputs
 from bench.stack import Backends
 
+AT_CALLBACKS = "service/messaging/africastalking/callbacks.py"
+
 # Functions whose cumulative time explains a hop, by (path suffix, name); first match wins.
 HOT_SPOTS: tuple[tuple[str, str, str], ...] = (
     ("flask/app.py", "wsgi_app", "whole request in Flask (everything below)"),
-    ("service/ussd.py", "handle", "UssdService.handle (lock + hop)"),
-    ("service/kv.py", "lock", "session lock (older shape: SET NX, GET+DEL release)"),
-    ("service/kv.py", "begin_hop", "lock + read session in one Redis round trip"),
-    ("service/kv.py", "end_hop", "writes + unlock in one Redis script"),
-    ("service/ussd.py", "_load", "load session record (older shape: GET + decrypt)"),
-    ("service/ussd.py", "_open_record", "decrypt the session record"),
-    ("service/ussd.py", "_remember", "save session + resume copy (encrypt, write)"),
-    ("service/ussd.py", "_callers", "two phone pseudonyms (HMAC) per hop"),
-    ("service/ussd.py", "_submit", "submit hop: limit check, intake, enqueue"),
-    ("service/intake.py", "submit", "Intake.submit (one SQL transaction)"),
-    ("service/intake.py", "_fill", "envelope + seal report/contact"),
-    ("service/intake.py", "_new_case", "new case: code sealing"),
+    ("service/intake/ussd.py", "handle", "UssdService.handle (lock + hop)"),
+    ("service/storage/kv.py", "lock", "session lock (older shape: SET NX, GET+DEL release)"),
+    ("service/storage/kv.py", "begin_hop", "lock + read session in one Redis round trip"),
+    ("service/storage/kv.py", "end_hop", "writes + unlock in one Redis script"),
+    ("service/intake/ussd.py", "_load", "load session record (older shape: GET + decrypt)"),
+    ("service/intake/ussd.py", "_open_record", "decrypt the session record"),
+    ("service/intake/ussd.py", "_remember", "save session + resume copy (encrypt, write)"),
+    ("service/intake/ussd.py", "_callers", "two phone pseudonyms (HMAC) per hop"),
+    ("service/intake/ussd.py", "_submit", "submit hop: limit check, intake, enqueue"),
+    ("service/intake/reports.py", "submit", "Intake.submit (one SQL transaction)"),
+    ("service/intake/reports.py", "_fill", "envelope + seal report/contact"),
+    ("service/intake/reports.py", "_new_case", "new case: code sealing"),
     ("crypto/sealing.py", "seal_report", "HPKE seal of the report"),
-    ("service/intake.py", "_insert_case", "the case and its outbox row (Core, built once)"),
-    ("service/outbox.py", "enqueue", "Dispatcher.enqueue (with rq the worker's relay does it)"),
-    ("service/queueing.py", "enqueue", "rq enqueue"),
-    ("service/outbox.py", "_mark_enqueued", "second transaction: mark outbox enqueued"),
+    ("service/intake/reports.py", "_insert_case", "the case and its outbox row (Core, built once)"),
+    (
+        "service/queueing/outbox.py",
+        "enqueue",
+        "Dispatcher.enqueue (with rq the worker's relay does it)",
+    ),
+    ("service/queueing/job_queue.py", "enqueue", "rq enqueue"),
+    ("service/queueing/outbox.py", "_mark_enqueued", "second transaction: mark outbox enqueued"),
     ("flows/engine.py", "step", "flow engine step"),
     ("flows/render.py", "render_ussd", "render the screen"),
     ("flows/render.py", "menu_pages", "paginate menus (measures each candidate page)"),
     ("flows/text_fold.py", "fold_ascii", "fold text to ASCII (per length measurement)"),
-    ("service/adapters/africastalking.py", "parse_ussd", "parse + validate the callback"),
-    ("service/adapters/africastalking.py", "normalise_phone", "phonenumbers parse/validate"),
-    ("service/webhooks.py", "require_token", "token check"),
+    (
+        "service/messaging/africastalking/callbacks.py",
+        "parse_ussd",
+        "parse + validate the callback",
+    ),
+    (
+        "service/messaging/africastalking/callbacks.py",
+        "normalise_phone",
+        "phonenumbers parse/validate",
+    ),
+    ("service/web/webhooks.py", "require_token", "token check"),
 )
 
 
@@ -231,7 +245,7 @@ def run_profile(
 ) -> dict[str, object]:
     """Profile `journeys` full journeys in process; print and return the findings."""
     from config.settings import Settings
-    from service.app import create_app
+    from service.web.app import create_app
 
     settings = Settings.from_env(backends.env)
     app = create_app(settings)

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 PROCFILE = REPO / "Procfile"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_HOST = "redis://127.0.0.1:6379"
-SERVICE_APP = "service.wsgi:app"
+SERVICE_APP = "service.web.wsgi:app"
 FLOOR_APP = "bench.floor_app:app"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
@@ -133,7 +133,7 @@ def handsoff_command() -> list[str]:
     script = Path(sys.executable).parent / "handsoff"
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-m", "service.cli"]
+    return [sys.executable, "-m", "service.cli.main"]
 
 
 def handsoff_has(command: str) -> bool:

@@ -22,17 +22,17 @@ from crypto import (
     random_case_digits,
 )
 from flows import Bundle, load_bundle, render_ussd, system_screen
-from service.callers import CallerPseudonyms
 from service.clock import utcnow
-from service.counters import Counters
-from service.db.engine import make_engine, make_sessionmaker, upgrade_schema
-from service.intake import Intake
-from service.kv import KeyValueStore, MemoryStore, RedisStore
-from service.outbox import Dispatcher
-from service.queueing import InProcessJobQueue, JobQueue, RqJobQueue
-from service.sms_inbox import SmsInbox, build_sms_inbox
-from service.status_check import StatusChecker
-from service.ussd import UssdReply, UssdService
+from service.intake.callers import CallerPseudonyms
+from service.intake.counters import Counters
+from service.intake.reports import Intake
+from service.intake.status_check import StatusChecker
+from service.intake.ussd import UssdReply, UssdService
+from service.messaging.inbox import SmsInbox, build_sms_inbox
+from service.queueing.job_queue import InProcessJobQueue, JobQueue, RqJobQueue
+from service.queueing.outbox import Dispatcher
+from service.storage.engine import make_engine, make_sessionmaker, upgrade_schema
+from service.storage.kv import KeyValueStore, MemoryStore, RedisStore
 
 log = logging.getLogger(__name__)
 

@@ -15,16 +15,16 @@ from config.settings import Settings
 from crypto import ContactOpener, ContactSealer, KeyStore
 from service.bootstrap import make_redis, open_keys
 from service.casework.assignment import AckDeadlines
-from service.casework.delivery import RetryPolicy
-from service.casework.outbound import OutboundWriter
-from service.casework.sms_dispatch import SmsDispatcher
 from service.casework.texts import SmsTexts, load_texts
 from service.clock import utcnow
-from service.db.engine import make_engine, make_sessionmaker
-from service.outbox import Dispatcher
-from service.queueing import JobQueue, RqJobQueue
-from service.sms.factory import make_gateway
-from service.sms.gateway import SmsGateway
+from service.messaging.delivery import RetryPolicy
+from service.messaging.dispatch import SmsDispatcher
+from service.messaging.factory import make_gateway
+from service.messaging.gateway import SmsGateway
+from service.messaging.outbound import OutboundWriter
+from service.queueing.job_queue import JobQueue, RqJobQueue
+from service.queueing.outbox import Dispatcher
+from service.storage.engine import make_engine, make_sessionmaker
 
 
 @dataclass

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from service.casework.delivery import send_sms as deliver_sms
 from service.casework.escalation import check_ack_deadline as check_deadline
+from service.casework.maintenance import run_maintenance as maintain
 from service.casework.outbox_jobs import run_outbox
+from service.messaging.delivery import send_sms as deliver_sms
 from workers.context import current
-from workers.maintenance import run_maintenance as maintain
 
 
 def run_outbox_job(outbox_id: int) -> None:

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from service.casework.audit import record_event
 from service.casework.followups import FollowUps
-from service.casework.outbound import OFFICER
 from service.casework.routing import (
     CaseFacts,
     OfficerFacts,
@@ -22,8 +21,9 @@ from service.casework.routing import (
     should_reroute,
 )
 from service.casework.vocab import CLOSED, OPEN_STATUSES
-from service.db.casework_models import Assignment, Officer
-from service.db.models import Case
+from service.messaging.outbound import OFFICER
+from service.storage.casework_models import Assignment, Officer
+from service.storage.models import Case
 
 if TYPE_CHECKING:
     from workers.context import WorkerContext

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crypto import GENESIS_HASH, chain_hash, verify_chain
 from crypto.audit import AuditEvent
-from service.db.casework_models import AuditEntry, AuditHead
+from service.storage.casework_models import AuditEntry, AuditHead
 
 HEAD_ID = 1
 

@@ -15,9 +15,9 @@ from service.casework.assignment import (
 )
 from service.casework.audit import record_event
 from service.casework.followups import FollowUps
-from service.casework.outbound import OFFICER
 from service.casework.vocab import CLOSED
-from service.db.casework_models import ContactRequest, Officer
+from service.messaging.outbound import OFFICER
+from service.storage.casework_models import ContactRequest, Officer
 
 if TYPE_CHECKING:
     from workers.context import WorkerContext

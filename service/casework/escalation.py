@@ -20,12 +20,12 @@ from service.casework.assignment import (
 )
 from service.casework.audit import record_event
 from service.casework.followups import FollowUps, schedule_deadline
-from service.casework.outbound import OFFICER
 from service.casework.routing import OfficerFacts, coordinators_to_tell
 from service.casework.texts import officer_name
 from service.casework.vocab import CLOSED
-from service.db.casework_models import Assignment, Officer
-from service.db.models import Case
+from service.messaging.outbound import OFFICER
+from service.storage.casework_models import Assignment, Officer
+from service.storage.models import Case
 
 if TYPE_CHECKING:
     from workers.context import WorkerContext

@@ -28,7 +28,7 @@ from service.casework.vocab import (
     REFERRAL_OUTCOMES,
     REFERRAL_SERVICES,
 )
-from service.db.casework_models import (
+from service.storage.casework_models import (
     Assignment,
     CaseClosure,
     CaseNote,
@@ -36,7 +36,7 @@ from service.db.casework_models import (
     Officer,
     Referral,
 )
-from service.db.models import Case, OutboxJob
+from service.storage.models import Case, OutboxJob
 
 # Keep the list of codes within the template's budget (officer.cases allows 100 characters).
 CODES_BUDGET = 100

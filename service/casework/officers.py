@@ -16,8 +16,8 @@ from crypto import ContactSealer, SecretHasher
 from service.casework.audit import record_event
 from service.casework.texts import LANGUAGES
 from service.casework.vocab import PROVINCES, ROLES, province_code, role_code
-from service.db.casework_models import Assignment, Officer
-from service.db.models import Case, OutboxJob
+from service.storage.casework_models import Assignment, Officer
+from service.storage.models import Case, OutboxJob
 
 ACTOR = "cli"
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from service.casework.assignment import assign_new_case, reassign_case, reroute_completed_case
 from service.casework.contact_disclosure import disclose_contact
 from service.casework.reporter_updates import notify_reporter
-from service.db.models import OutboxJob
+from service.storage.models import OutboxJob
 
 if TYPE_CHECKING:
     from workers.context import WorkerContext

@@ -11,12 +11,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crypto import ContactSealer, ReportSealer, SecretHasher
-from service.callers import CallerPseudonyms
 from service.casework.sms_commands import FreeText, ReporterCommand
 from service.casework.texts import DEFAULT_LANG, SmsTexts
-from service.db.casework_models import OutboundSms, StructuringItem
-from service.db.models import Case
-from service.status_check import StatusChecker
+from service.intake.callers import CallerPseudonyms
+from service.intake.status_check import StatusChecker
+from service.storage.casework_models import OutboundSms, StructuringItem
+from service.storage.models import Case
 
 # The status checker's screen keys, as SMS texts.
 STATUS_TEXTS = {

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from service.casework.assignment import lock_case, open_case_code
 from service.casework.followups import FollowUps
-from service.casework.outbound import REPORTER
-from service.db.models import Case
+from service.messaging.outbound import REPORTER
+from service.storage.models import Case
 
 if TYPE_CHECKING:
     from workers.context import WorkerContext

@@ -10,7 +10,7 @@ from functools import cache
 from importlib import resources
 
 from service.casework.wording import denied_words
-from service.sms.gsm7 import fits_one_segment, fold_to_gsm7
+from service.messaging.gsm7 import fits_one_segment, fold_to_gsm7
 
 LANGUAGES = ("pt", "en")
 DEFAULT_LANG = "pt"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from service.kv import StoreUnavailable
+from service.storage.kv import StoreUnavailable
 from tests.support.backends import RunningService
 from tests.support.journeys import file_report, open_menu, report_answers
 

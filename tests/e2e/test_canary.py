@@ -8,7 +8,7 @@ import secrets
 import pytest
 import redis
 
-from service.kv import MemoryStore
+from service.storage.kv import MemoryStore
 from tests.support.backends import RunningService
 from tests.support.canary import (
     database_values,

@@ -23,8 +23,8 @@ from sqlalchemy import select, update
 
 from config.settings import Settings
 from service.bootstrap import WebContainer
-from service.cli import main
-from service.db.casework_models import OutboundSms
+from service.cli.main import main
+from service.storage.casework_models import OutboundSms
 from tests.support.apps import make_app, production_settings
 from tests.support.canary import leaks, variants_of_number
 from tests.support.fake_aggregator import (
@@ -93,7 +93,7 @@ class WorkerProcess:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self._log = log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from service.cli import main; main()", "worker"],
+            [sys.executable, "-c", "from service.cli.main import main; main()", "worker"],
             env=env,
             cwd=Path(__file__).resolve().parents[2],
             stdout=self._log,

@@ -13,7 +13,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from service.cli import main
+from service.cli.main import main
 from tests.support.services import free_port
 
 REPORT_INPUTS = ["1", "1", "1", "2", "1", "1", "5", "1", "3", "2", "1", "1", "1"]
@@ -29,7 +29,7 @@ def served(tmp_path: Path) -> Iterator[str]:
     """`handsoff serve` on its embedded defaults, as the README's first command starts it."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "service.cli.main", "serve", "--port", str(port)],
         env=handsoff_env(tmp_path / "home"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -57,7 +57,7 @@ def test_simulate_files_a_report_against_a_served_instance(served: str, tmp_path
         [
             sys.executable,
             "-m",
-            "service.cli",
+            "service.cli.main",
             "simulate",
             "--url",
             f"{served}/ussd",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from service.db.models import OutboxJob
+from service.storage.models import OutboxJob
 from tests.support.backends import running_service
 from tests.support.reporters import (
     assert_every_reporter_was_confirmed_and_stored,

@@ -14,9 +14,9 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from service.clock import utcnow
-from service.outbox import Dispatcher
-from service.outbox_relay import OutboxRelay, start_relay
-from service.queueing import QUEUE_NAME, RqJobQueue
+from service.queueing.job_queue import QUEUE_NAME, RqJobQueue
+from service.queueing.outbox import Dispatcher
+from service.queueing.relay import OutboxRelay, start_relay
 from tests.support.backends import RunningService
 from tests.support.journeys import file_report
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from service.db.models import OutboxJob
+from service.storage.models import OutboxJob
 from tests.support.backends import running_service
 from tests.support.journeys import file_report
 from tests.support.services import free_port

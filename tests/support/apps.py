@@ -10,10 +10,10 @@ from flask import Flask
 
 from config.settings import Settings
 from crypto import KeyStore
-from service.app import create_app
 from service.bootstrap import WebContainer, build_web
 from service.clock import utcnow
-from service.db.engine import make_engine, upgrade_schema
+from service.storage.engine import make_engine, upgrade_schema
+from service.web.app import create_app
 
 
 def embedded_settings(home: Path) -> Settings:

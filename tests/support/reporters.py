@@ -11,7 +11,7 @@ import requests
 from sqlalchemy import select
 
 from crypto import KeyStore, SecretHasher
-from service.db.models import Case
+from service.storage.models import Case
 from tests.support.backends import RunningService
 from tests.support.journeys import CODE, report_answers
 from tests.support.phone import Phone

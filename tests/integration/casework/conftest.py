@@ -36,15 +36,15 @@ from crypto import (
 )
 from flows import SubmitCase
 from service.bootstrap import WebContainer
-from service.casework.delivery import RetryPolicy
 from service.casework.officers import OfficerRegistry
-from service.casework.outbound import open_sms
 from service.clock import utcnow
-from service.db.casework_models import Assignment, OutboundSms
-from service.db.models import Case
-from service.intake import Intake
-from service.queueing import QUEUE_NAMES
-from service.sms.africastalking import AfricasTalkingGateway
+from service.intake.reports import Intake
+from service.messaging.africastalking.sms_client import AfricasTalkingGateway
+from service.messaging.delivery import RetryPolicy
+from service.messaging.outbound import open_sms
+from service.queueing.job_queue import QUEUE_NAMES
+from service.storage.casework_models import Assignment, OutboundSms
+from service.storage.models import Case
 from tests.support.apps import make_app, production_settings
 from tests.support.fake_aggregator import API_KEY, USERNAME, FakeAggregator
 from workers.context import WorkerContext, build_worker, install

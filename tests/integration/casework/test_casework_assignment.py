@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from service.db.casework_models import OutboundSms
+from service.storage.casework_models import OutboundSms
 from tests.integration.casework.conftest import World
 
 
@@ -133,7 +133,7 @@ def test_with_nobody_registered_the_case_waits_and_is_assigned_once_someone_is(
 
     from freezegun import freeze_time
 
-    from workers.maintenance import assign_orphans
+    from service.casework.maintenance import assign_orphans
 
     filed = world.file()
     world.drain()

@@ -12,12 +12,12 @@ from rq.job import JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import update
 
-from service.casework.reports import failed_messages
-from service.cli import main
-from service.db.casework_models import OutboundSms
-from service.queueing import URGENT_QUEUE_NAME
-from service.sms.africastalking import AfricasTalkingGateway
-from service.sms.gateway import NotAccepted
+from service.casework.coordinator_queries import failed_messages
+from service.cli.main import main
+from service.messaging.africastalking.sms_client import AfricasTalkingGateway
+from service.messaging.gateway import NotAccepted
+from service.queueing.job_queue import URGENT_QUEUE_NAME
+from service.storage.casework_models import OutboundSms
 from tests.integration.casework.conftest import World
 from tests.support.fake_aggregator import API_KEY, USERNAME
 
@@ -112,7 +112,7 @@ def test_a_slow_reporter_update_is_recorded_as_unknown_and_not_sent_twice(world:
     world.text(officer, f"OK {filed.code}")
     # Run the officer's reply first, then slow the aggregator down for the reporter's update.
     reply = next(r for r in world.outbound() if r.purpose == "officer_reply")
-    from service.casework.delivery import send_sms
+    from service.messaging.delivery import send_sms
 
     send_sms(world.ctx, reply.id)
     world.aggregator.delay_next(1, seconds=2.0)
@@ -209,7 +209,7 @@ def test_a_queued_update_is_cancelled_when_the_reporter_texts_stop_before_it_goe
     with world.container.sessions.begin() as db:
         db.execute(update(OutboundSms).values(enqueued_at=None))
     # STOP arrives, then whatever was queued runs.
-    from service.db.models import Case
+    from service.storage.models import Case
 
     with world.container.sessions.begin() as db:
         db.execute(update(Case).where(Case.id == filed.case_id).values(sms_opt_out=True))

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from service.cli import main
-from service.queueing import InProcessJobQueue
+from service.cli.main import main
+from service.queueing.job_queue import InProcessJobQueue
 from tests.support.backends import running_service
 from tests.support.fake_aggregator import SmsHandset
 from tests.support.journeys import file_report

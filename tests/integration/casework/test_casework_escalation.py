@@ -10,7 +10,7 @@ from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
 from service.casework.escalation import check_ack_deadline, escalate_overdue
-from service.queueing import URGENT_QUEUE_NAME
+from service.queueing.job_queue import URGENT_QUEUE_NAME
 from tests.integration.casework.conftest import World
 
 
@@ -141,7 +141,7 @@ def test_an_escalation_is_stopped_by_an_ok_sent_just_before_the_check_runs(world
 
 def _phone_of(world: World, officer_id: int) -> str:
     from service.casework.assignment import officer_phone
-    from service.db.casework_models import Officer
+    from service.storage.casework_models import Officer
 
     with world.container.sessions() as db:
         officer = db.get(Officer, officer_id)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from service.cli import main
+from service.cli.main import main
 from tests.support.canary import sqlite_file_bytes
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from crypto import KeyStore, ReportOpener
 from service.casework.audit import verify_log
-from service.db.casework_models import (
+from service.storage.casework_models import (
     AuditEntry,
     CaseClosure,
     CaseNote,

@@ -10,8 +10,8 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
 from service.clock import utcnow
-from service.db.models import OutboxJob
-from service.queueing import QUEUE_NAME, QUEUE_NAMES, URGENT_QUEUE_NAME, RqJobQueue
+from service.queueing.job_queue import QUEUE_NAME, QUEUE_NAMES, URGENT_QUEUE_NAME, RqJobQueue
+from service.storage.models import OutboxJob
 from tests.integration.casework.conftest import World, _QuietWorker
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from service.casework.maintenance import run_maintenance
 from tests.integration.casework.conftest import World, make_world, new_number
 from tests.support.journeys import file_report
 from tests.support.live_server import serve
 from tests.support.phone import Phone
 from tests.support.services import PrivateRedis, free_port, private_folder
-from workers.maintenance import run_maintenance
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from crypto import KeyStore, ReportOpener
-from service.db.casework_models import OutboundSms, StructuringItem
+from service.storage.casework_models import OutboundSms, StructuringItem
 from tests.integration.casework.conftest import World, new_number
 
 
@@ -18,7 +18,7 @@ def _held(world: World, **answers: str) -> tuple[int, str]:
 
 def _officer_number(world: World) -> str:
     from service.casework.assignment import officer_phone
-    from service.db.casework_models import Officer
+    from service.storage.casework_models import Officer
 
     with world.container.sessions() as db:
         officer = db.scalars(select(Officer)).first()
@@ -63,7 +63,7 @@ def test_status_gives_the_neutral_word_and_every_wrong_guess_the_same_answer(
     asker = new_number()
     world.text(asker, f"ESTADO {code} 4321")
     world.drain()
-    # Assigned is "being handled" to the reporter (service/status_check.py).
+    # Assigned is "being handled" to the reporter (service/intake/status_check.py).
     assert world.inbox(asker) == [f"Codigo {code}: em tratamento."]
     other_last_digit = str((int(code[-1]) + 1) % 10)  # always a different, wrong code
     wrong = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.sms.africastalking import classify_response
-from service.sms.gateway import Accepted, NotAccepted
+from service.messaging.africastalking.sms_client import classify_response
+from service.messaging.gateway import Accepted, NotAccepted
 
 
 def response(status_code: object, message_id: str = "ATXid_1") -> dict[str, object]:

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from service.casework.delivery import RetryPolicy
+from service.casework.maintenance import next_slot
 from service.casework.officer_commands import CODES_BUDGET, _pack
 from service.casework.officers import OfficerError, normalise_phone
 from service.casework.vocab import province_code, role_code, role_for_help
-from workers.maintenance import next_slot
+from service.messaging.delivery import RetryPolicy
 
 
 def test_backoff_grows_then_stays_at_the_last_step() -> None:
@@ -70,7 +70,7 @@ def test_a_bad_number_says_invalid_number_and_nothing_else(raw: str) -> None:
 
 def test_deadlines_are_tighter_for_urgent_and_pep_cases() -> None:
     from service.casework.assignment import AckDeadlines
-    from service.db.models import Case
+    from service.storage.models import Case
 
     deadlines = AckDeadlines()
     assert deadlines.for_case(Case(urgent=True, pep_window=False)) == timedelta(minutes=15)

@@ -14,7 +14,7 @@ from service.casework.texts import (
     officer_name,
 )
 from service.casework.wording import denied_words
-from service.sms.gsm7 import fits_one_segment, fold_to_gsm7, septets
+from service.messaging.gsm7 import fits_one_segment, fold_to_gsm7, septets
 
 TEXTS = load_texts()
 ALL = [(lang, key) for lang in LANGUAGES for key in TEXTS.texts[lang]]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.adapters.africastalking import (
+from service.intake.ussd import UssdReply
+from service.messaging.africastalking.callbacks import (
     BadCallback,
     normalise_phone,
     parse_delivery_report,
@@ -13,7 +14,6 @@ from service.adapters.africastalking import (
     parse_ussd,
     render_ussd_reply,
 )
-from service.ussd import UssdReply
 
 FORM = {
     "sessionId": "ATUid_1",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnDefault
 
-from service.db.models import Case
-from service.intake import _CASE_DEFAULTS, _STATEMENTS
+from service.intake.reports import _CASE_DEFAULTS, _STATEMENTS
+from service.storage.models import Case
 
 
 def test_every_case_default_is_a_plain_value_the_prebuilt_insert_can_bind() -> None:

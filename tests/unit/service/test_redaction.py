@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from service.redaction import RedactingFilter, redact
+from service.logs.redaction import RedactingFilter, redact
 
 
 @pytest.mark.parametrize(

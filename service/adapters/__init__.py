@@ -1,1 +1,0 @@
-"""Aggregator adapters: each owns one provider's wire format. CON/END lives here alone."""

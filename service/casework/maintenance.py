@@ -1,0 +1,86 @@
+"""Periodic maintenance: re-enqueue what was left behind, escalate overdue cases, assign orphans."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, select
+
+from service.casework.assignment import assign_new_case
+from service.casework.escalation import escalate_overdue
+from service.casework.vocab import OPEN_STATUSES
+from service.queueing.job_queue import RqJobQueue
+from service.storage.casework_models import Assignment
+from service.storage.models import Case
+from workers.context import WorkerContext
+
+log = logging.getLogger(__name__)
+
+MAINTENANCE_JOB = "workers.jobs.run_maintenance"
+INTERVAL_SECONDS = 60
+EPOCH = datetime(1970, 1, 1)
+# A case this old with nobody holding it was not assigned (nobody on duty, a lost job).
+ORPHAN_AFTER = timedelta(minutes=2)
+
+
+def run_maintenance(ctx: WorkerContext, *, reschedule: bool = True) -> None:
+    """Run every sweep (one failing does not stop the others), then book the next run."""
+    steps: tuple[tuple[str, Callable[[], object]], ...] = (
+        ("outbox", ctx.outbox.sweep),
+        ("sms", ctx.sms.sweep),
+        ("deadlines", lambda: escalate_overdue(ctx)),
+        ("orphans", lambda: assign_orphans(ctx)),
+    )
+    for name, step in steps:
+        try:
+            step()
+        except Exception:
+            log.exception("maintenance step %s failed", name)
+    if reschedule:
+        schedule_maintenance(ctx)
+
+
+def assign_orphans(ctx: WorkerContext) -> int:
+    """Try again to assign open cases that nobody holds."""
+    cutoff = ctx.clock() - ORPHAN_AFTER
+    held = exists().where(Assignment.case_id == Case.id, Assignment.ended_at.is_(None))
+    with ctx.sessions() as db:
+        ids = db.scalars(
+            select(Case.id)
+            .where(Case.status.in_(OPEN_STATUSES), Case.created_at < cutoff, ~held)
+            .order_by(Case.id)
+            .limit(100)
+        ).all()
+    for case_id in ids:
+        assign_new_case(ctx, case_id)
+    return len(ids)
+
+
+def schedule_maintenance(ctx: WorkerContext) -> None:
+    """Book the next run at the next whole interval, under one job id per slot.
+
+    Every worker books the same slot under the same id, so however many workers start, one
+    chain of maintenance jobs runs (rq keeps one scheduled entry per job id).
+    """
+    when = next_slot(ctx.clock())
+    try:
+        if isinstance(ctx.queue, RqJobQueue):
+            ctx.queue.queue_for(MAINTENANCE_JOB).enqueue_at(
+                when,
+                MAINTENANCE_JOB,
+                job_id=f"maintenance-{int((when - EPOCH).total_seconds())}",
+                result_ttl=600,
+                failure_ttl=86400,
+            )
+        else:
+            ctx.queue.enqueue_at(when, MAINTENANCE_JOB)
+    except Exception as error:
+        log.warning("next maintenance not scheduled (%s)", type(error).__name__)
+
+
+def next_slot(now: datetime) -> datetime:
+    """The next whole interval after `now` (naive UTC, as the service's clock gives it)."""
+    seconds = int((now - EPOCH).total_seconds())
+    return EPOCH + timedelta(seconds=(seconds // INTERVAL_SECONDS + 1) * INTERVAL_SECONDS)

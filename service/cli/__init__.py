@@ -1,0 +1,1 @@
+"""The `handsoff` command line: serve, init, simulate, officers, messages, worker."""

@@ -1,1 +1,0 @@
-"""SQL storage: models, engine set-up and migrations. Clear columns hold codes and flags only."""

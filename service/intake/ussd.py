@@ -1,0 +1,308 @@
+"""One USSD hop: find the new input, run the flow a step, apply its effects, remember the reply."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from config.settings import Limits
+from crypto import CryptoError, SecretHasher, StateCipher
+from flows import (
+    Bundle,
+    CheckCase,
+    FlowError,
+    QuickExit,
+    Screen,
+    State,
+    Step,
+    SubmitCase,
+    offer_resume,
+    render_ussd,
+    replay,
+    start,
+    step,
+    system_screen,
+)
+from service.intake.callers import CallerPseudonyms
+from service.intake.reports import Intake
+from service.intake.status_check import StatusChecker
+from service.queueing.outbox import Dispatcher
+from service.storage.kv import HopKeys, KeyValueStore, KeyWrite, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+RESUMABLE_FLOWS = frozenset({"report", "help"})
+LOCK_TTL_SECONDS = 10.0
+LOCK_WAIT_SECONDS = 5.0
+COUNT_WINDOW_SECONDS = 3600  # rate limits count per hour
+
+
+@dataclass(frozen=True)
+class UssdHop:
+    """A validated USSD callback, in our terms."""
+
+    session_id: str
+    phone: str
+    text: str
+
+
+@dataclass(frozen=True)
+class UssdReply:
+    """A screen to show; `ends` closes the session."""
+
+    text: str
+    ends: bool
+
+
+@dataclass(frozen=True)
+class _Record:
+    text: str
+    state: State
+    reply: UssdReply
+
+
+@dataclass
+class _Hop:
+    """One hop in progress: who, which session, what the store said, what it must do after."""
+
+    request: UssdHop
+    session: str
+    callers: tuple[str, str]  # the caller's pseudonym now, and in the previous period
+    now: datetime
+    values: dict[str, bytes | None] = field(default_factory=dict)
+    counted: dict[str, int] = field(default_factory=dict)
+    sets: list[KeyWrite] = field(default_factory=list)
+    deletes: list[str] = field(default_factory=list)
+    increments: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def caller(self) -> str:
+        return self.callers[0]
+
+    @property
+    def report_count_key(self) -> str:
+        return f"hs:rl:r:{self.caller}"
+
+    @property
+    def session_count_key(self) -> str:
+        return f"hs:rl:s:{self.caller}"
+
+    def resume_keys(self) -> tuple[str, str]:
+        return (f"hs:r:{self.callers[0]}", f"hs:r:{self.callers[1]}")
+
+
+class UssdService:
+    """The USSD shell around the pure flow engine."""
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        store: KeyValueStore,
+        cipher: StateCipher,
+        callers: CallerPseudonyms,
+        hasher: SecretHasher,
+        intake: Intake,
+        status: StatusChecker,
+        dispatcher: Dispatcher,
+        limits: Limits,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._bundle = bundle
+        self._store = store
+        self._cipher = cipher
+        self._callers_of = callers
+        self._hasher = hasher
+        self._intake = intake
+        self._status = status
+        self._dispatcher = dispatcher
+        self._limits = limits
+        self._clock = clock
+        # Lock tokens only need to be unique: one random prefix, then a counter (no syscall).
+        self._token_prefix = secrets.token_hex(6)
+        self._token_counter = itertools.count()
+
+    def handle(self, request: UssdHop) -> UssdReply:
+        """Answer one hop; with the store down, replay the flow from the `text` path instead."""
+        now = self._clock()
+        session = self._hasher.code_digest("ussd-session:" + request.session_id)
+        hop = _Hop(request, session, self._callers(request.phone, now), now)
+        keys = self._hop_keys(hop)
+        try:
+            begun = self._store.begin_hop(keys, LOCK_TTL_SECONDS, LOCK_WAIT_SECONDS)
+        except StoreUnavailable:
+            log.warning("session store unavailable; replaying the hop from its text path")
+            return self._hop_by_replay(hop)
+        if not begun.acquired:
+            return self._render(system_screen("sys.try_again"), "pt")
+        hop.values, hop.counted = begun.values, begun.counted
+        try:
+            return self._hop_with_store(hop, self._open_record(begun.state, session))
+        finally:
+            # One round trip: the new state, the resume copy, counters, the lock's release.
+            with suppress(StoreUnavailable):
+                self._store.end_hop(keys, hop.sets, hop.deletes, hop.increments)
+
+    def _hop_keys(self, hop: _Hop) -> HopKeys:
+        """Everything this hop may need from the store, read with the lock in one round trip."""
+        reads: tuple[str, ...] = (hop.report_count_key,)
+        counts: tuple[str, ...] = ()
+        if hop.request.text == "":  # a dial: count the session, look for a session to resume
+            reads += hop.resume_keys()
+            counts = (hop.session_count_key,)
+        return HopKeys(
+            lock=f"hs:l:{hop.session}",
+            token=f"{self._token_prefix}{next(self._token_counter):x}",
+            state=f"hs:s:{hop.session}",
+            reads=reads,
+            counts=counts,
+            count_ttl_seconds=COUNT_WINDOW_SECONDS,
+        )
+
+    def _hop_with_store(self, hop: _Hop, record: _Record | None) -> UssdReply:
+        text = hop.request.text
+        if record is not None and record.text == text:
+            return record.reply  # A repeated callback: same screen, no effects run twice.
+        if record is None and text == "":
+            if hop.counted.get(hop.session_count_key, 0) > self._limits.sessions_per_hour:
+                return self._render(system_screen("sys.too_many"), "pt")
+            saved = self._saved_for_resume(hop)
+            result = offer_resume(self._bundle, saved) if saved else start(self._bundle)
+        elif record is not None and _extends(record.text, text):
+            new_input = text[len(record.text) + 1 :] if record.text else text
+            result = step(self._bundle, record.state, new_input)
+        else:
+            # State lost (expired, store restarted) or hops out of order: the path is the truth.
+            result = replay(self._bundle, _inputs(text))
+        screen, committed = self._apply(result, hop)
+        reply = self._render(screen, result.state.lang)
+        self._remember(hop, result, reply, committed, record)
+        return reply
+
+    def _hop_by_replay(self, hop: _Hop) -> UssdReply:
+        result = replay(self._bundle, _inputs(hop.request.text))
+        screen, _ = self._apply(result, hop)
+        return self._render(screen, result.state.lang)
+
+    def _apply(self, result: Step, hop: _Hop) -> tuple[Screen, bool]:
+        """Run the effects; returns the screen to show and whether a final submit failed."""
+        screen = result.screen
+        ok = True
+        for effect in result.effects:
+            if isinstance(effect, SubmitCase):
+                screen, ok = self._submit(effect, screen, hop, result.state.lang)
+            elif isinstance(effect, CheckCase):
+                screen = system_screen(self._status.check(effect.code, effect.pin, hop.caller))
+            elif isinstance(effect, QuickExit):
+                hop.deletes.extend(hop.resume_keys())
+        return screen, ok
+
+    def _submit(
+        self, effect: SubmitCase, screen: Screen, hop: _Hop, lang: str
+    ) -> tuple[Screen, bool]:
+        # An urgent case is never refused: help must start even for a busy number.
+        if effect.stage == "final" and self._over_report_limit(hop):
+            return system_screen("sys.too_many"), False
+        try:
+            submitted = self._intake.submit(
+                effect,
+                session_digest=hop.session,
+                phone=hop.request.phone,
+                lang=lang,
+                now=hop.now,
+            )
+        except Exception:
+            log.exception("case commit failed")
+            if effect.stage == "urgent":
+                return screen, True  # The final submit tries again and creates the case.
+            return system_screen("sys.try_again"), False
+        if submitted.created:
+            hop.increments.append((hop.report_count_key, COUNT_WINDOW_SECONDS))
+        self._dispatcher.enqueue(submitted.outbox_ids)
+        if effect.stage == "final":
+            return screen.with_params(code=submitted.code), True
+        return screen, True
+
+    def _over_report_limit(self, hop: _Hop) -> bool:
+        count = hop.values.get(hop.report_count_key)
+        return int(count or 0) >= self._limits.reports_per_hour
+
+    def _remember(
+        self,
+        hop: _Hop,
+        result: Step,
+        reply: UssdReply,
+        committed: bool,
+        previous: _Record | None,
+    ) -> None:
+        """Decide what the store keeps after this hop; written when the hop ends."""
+        state_key = f"hs:s:{hop.session}"
+        if reply.ends:
+            hop.deletes.append(state_key)
+            if committed:
+                hop.deletes.append(hop.resume_keys()[0])
+            elif previous is not None:
+                # The final commit failed: keep the answers so the reporter can resume and send.
+                hop.sets.append(self._resume_write(hop.caller, previous.state))
+            return
+        record = {"t": hop.request.text, "s": result.state.to_dict(), "r": [reply.text, False]}
+        blob = self._cipher.seal(json.dumps(record).encode(), _context("s", hop.session))
+        hop.sets.append(KeyWrite(state_key, blob, self._limits.session_ttl_seconds))
+        if _resumable(result.state):
+            hop.sets.append(self._resume_write(hop.caller, result.state))
+
+    def _resume_write(self, caller: str, state: State) -> KeyWrite:
+        blob = self._cipher.seal(json.dumps(state.to_dict()).encode(), _context("r", caller))
+        return KeyWrite(f"hs:r:{caller}", blob, self._limits.resume_window_seconds)
+
+    def _open_record(self, blob: bytes | None, session: str) -> _Record | None:
+        """Open the stored state; anything unreadable counts as lost (the path is replayed)."""
+        if blob is None:
+            return None
+        try:
+            data = json.loads(self._cipher.open(blob, _context("s", session)))
+            state = State.from_dict(data["s"])
+            return _Record(text=data["t"], state=state, reply=UssdReply(*data["r"]))
+        except (CryptoError, FlowError, ValueError, KeyError, TypeError):
+            return None
+
+    def _saved_for_resume(self, hop: _Hop) -> State | None:
+        """The unfinished report this number left, if any (read with the lock)."""
+        for caller, key in zip(hop.callers, hop.resume_keys(), strict=True):
+            blob = hop.values.get(key)
+            if blob is None:
+                continue
+            try:
+                return State.from_dict(json.loads(self._cipher.open(blob, _context("r", caller))))
+            except (CryptoError, FlowError, ValueError, KeyError, TypeError):
+                return None
+        return None
+
+    def _callers(self, phone: str, now: datetime) -> tuple[str, str]:
+        """The caller's pseudonym in this period and the last (resume spans a period change)."""
+        return self._callers_of.now_and_before(phone, now)
+
+    def _render(self, screen: Screen, lang: str) -> UssdReply:
+        return UssdReply(text=render_ussd(self._bundle, lang, screen), ends=screen.ends)
+
+
+def _resumable(state: State) -> bool:
+    """Only a report or help request in progress is worth offering again."""
+    return not state.ended and state.flow in RESUMABLE_FLOWS
+
+
+def _extends(previous: str, text: str) -> bool:
+    return (previous == "" and text != "") or text.startswith(previous + "*")
+
+
+def _inputs(text: str) -> list[str]:
+    return text.split("*") if text else []
+
+
+def _context(kind: str, key: str) -> bytes:
+    return f"ussd-{kind}:{key}".encode()

@@ -1,0 +1,35 @@
+"""The Flask app factory: one app per process, built from a container made by bootstrap."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+from config.settings import Settings
+from service.bootstrap import WebContainer, build_web
+from service.logs.redaction import install_redaction
+from service.web.webhooks import webhooks
+
+# Larger bodies are refused by Flask with 413 before we read them.
+MAX_BODY_BYTES = 16 * 1024
+
+
+def create_app(settings: Settings, container: WebContainer | None = None) -> Flask:
+    """Build the web app; tests may hand in a container built their own way."""
+    install_redaction()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.extensions["handsoff"] = container or build_web(settings)
+    app.register_blueprint(webhooks)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response("ok\n", mimetype="text/plain")
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    @app.errorhandler(413)
+    def client_error(error: Exception) -> Response:
+        code = getattr(error, "code", 400) or 400
+        return Response(f"{code}\n", status=code, mimetype="text/plain")
+
+    return app

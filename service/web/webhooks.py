@@ -1,0 +1,127 @@
+"""Aggregator callbacks: authenticate, parse, call one handler, reply. Nothing else happens here."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Mapping
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, current_app, request
+
+from service.bootstrap import WebContainer
+from service.intake.ussd import UssdReply
+from service.messaging.africastalking.callbacks import (
+    BadCallback,
+    parse_delivery_report,
+    parse_inbound_sms,
+    parse_session_event,
+    parse_ussd,
+    render_ussd_reply,
+)
+
+log = logging.getLogger(__name__)
+
+webhooks = Blueprint("webhooks", __name__)
+
+
+def _container() -> WebContainer:
+    container: WebContainer = current_app.extensions["handsoff"]
+    return container
+
+
+@webhooks.before_request
+def require_token() -> Response | None:
+    """With WEBHOOK_TOKEN set, every callback must carry it as ?token=… (constant-time compare)."""
+    expected = _container().settings.webhook_token
+    if not expected:
+        return None
+    given = request.args.get("token", "")
+    if hmac.compare_digest(given.encode(), expected.encode()):
+        return None
+    _container().counters.bump("callback.forbidden")
+    return Response("forbidden\n", status=403, mimetype="text/plain")
+
+
+@webhooks.post("/ussd")
+def ussd() -> Response:
+    container = _container()
+    try:
+        hop = parse_ussd(_form(), container.settings.limits.max_text_length)
+    except BadCallback as error:
+        log.info("malformed USSD callback: %s", error)
+        container.counters.bump("ussd.malformed")
+        return _plain(render_ussd_reply(container.bad_request_reply()))
+    try:
+        reply = container.ussd.handle(hop)
+    except Exception:
+        # Last line of defence: the reporter sees a short screen, never a network error.
+        log.exception("USSD hop failed")
+        container.counters.bump("ussd.error")
+        reply = container.try_again_reply()
+    return _plain(render_ussd_reply(reply))
+
+
+@webhooks.post("/ussd/events")
+def ussd_events() -> Response:
+    container = _container()
+    try:
+        event = parse_session_event(_form())
+    except BadCallback:
+        container.counters.bump("ussd.events.malformed")
+        return _plain("bad request\n", 400)
+    container.counters.bump(f"ussd.ended.{event.status[:40]}")
+    return _plain("")
+
+
+@webhooks.post("/sms/inbound")
+def sms_inbound() -> Response:
+    container = _container()
+    try:
+        message = parse_inbound_sms(_form())
+    except BadCallback as error:
+        log.info("malformed inbound SMS callback: %s", error)
+        container.counters.bump("sms.inbound.malformed")
+        return _plain("bad request\n", 400)
+    try:
+        container.sms_inbox.receive(message)
+    except Exception:
+        # Not stored: answer 503 so the aggregator retries (it does, for 12 hours).
+        log.exception("inbound SMS not handled; asking the aggregator to retry")
+        return _plain("retry later\n", 503)
+    return _plain("")
+
+
+@webhooks.post("/sms/delivery")
+def sms_delivery() -> Response:
+    container = _container()
+    try:
+        report = parse_delivery_report(_form())
+    except BadCallback as error:
+        log.info("malformed delivery report: %s", error)
+        container.counters.bump("sms.delivery.malformed")
+        return _plain("bad request\n", 400)
+    try:
+        container.sms_inbox.delivery_report(report)
+    except Exception:
+        log.exception("delivery report not recorded; asking the aggregator to retry")
+        return _plain("retry later\n", 503)
+    return _plain("")
+
+
+def _form() -> Mapping[str, str]:
+    """Decode the body strictly: bytes that are not UTF-8 are a malformed callback."""
+    if request.mimetype == "multipart/form-data":
+        return request.form
+    try:
+        body = request.get_data(cache=True).decode("utf-8")
+        return dict(parse_qsl(body, keep_blank_values=True, errors="strict"))
+    except (UnicodeDecodeError, ValueError):
+        return {"__undecodable__": "1"}
+
+
+def _plain(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/plain")
+
+
+__all__ = ["UssdReply", "webhooks"]
