@@ -26,7 +26,7 @@ from service.storage.casework_models import Assignment, Officer
 from service.storage.models import Case
 
 if TYPE_CHECKING:
-    from workers.context import WorkerContext
+    from service.casework.context import CaseworkContext
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def end_assignment(db: Session, assignment: Assignment, reason: str, now: dateti
     db.flush()
 
 
-def assign_new_case(ctx: WorkerContext, case_id: int | None) -> None:
+def assign_new_case(ctx: CaseworkContext, case_id: int | None) -> None:
     """Outbox job `assign_case`: give a new case (or urgent partial case) its first holder."""
 
     def first_holder(db: Session, case: Case, followups: FollowUps) -> None:
@@ -108,14 +108,14 @@ def assign_new_case(ctx: WorkerContext, case_id: int | None) -> None:
     _on_open_case(ctx, case_id, first_holder)
 
 
-def reroute_completed_case(ctx: WorkerContext, case_id: int | None) -> None:
+def reroute_completed_case(ctx: CaseworkContext, case_id: int | None) -> None:
     """Outbox job `case_completed`: the final answers may call for another holder."""
     _on_open_case(
         ctx, case_id, lambda db, case, f: _reroute_if_needed(ctx, db, case, "rerouted", f)
     )
 
 
-def reassign_case(ctx: WorkerContext, case_id: int | None) -> None:
+def reassign_case(ctx: CaseworkContext, case_id: int | None) -> None:
     """Outbox job `reassign_case`: the holder was deactivated or went off duty."""
     _on_open_case(
         ctx, case_id, lambda db, case, f: _reroute_if_needed(ctx, db, case, "reassigned", f)
@@ -123,7 +123,7 @@ def reassign_case(ctx: WorkerContext, case_id: int | None) -> None:
 
 
 def _on_open_case(
-    ctx: WorkerContext,
+    ctx: CaseworkContext,
     case_id: int | None,
     act: Callable[[Session, Case, FollowUps], None],
 ) -> None:
@@ -140,7 +140,7 @@ def _on_open_case(
 
 
 def _reroute_if_needed(
-    ctx: WorkerContext, db: Session, case: Case, reason: str, followups: FollowUps
+    ctx: CaseworkContext, db: Session, case: Case, reason: str, followups: FollowUps
 ) -> None:
     holder = current_assignment(db, case.id)
     if holder is None:
@@ -164,7 +164,7 @@ def _reroute_if_needed(
 
 
 def hand_to_next(
-    ctx: WorkerContext,
+    ctx: CaseworkContext,
     db: Session,
     case: Case,
     reason: str,
@@ -214,7 +214,7 @@ def turns_on_case(db: Session, case_id: int) -> dict[int, int]:
 
 
 def alert_officer(
-    ctx: WorkerContext, db: Session, case: Case, assignment: Assignment, officer: Officer
+    ctx: CaseworkContext, db: Session, case: Case, assignment: Assignment, officer: Officer
 ) -> int:
     """Write the alert SMS: code, urgency, kind of help. Never content or the reporter's number."""
     lang = officer.lang
@@ -244,14 +244,14 @@ def alert_officer(
     return row.id
 
 
-def open_case_code(ctx: WorkerContext, case: Case) -> str:
+def open_case_code(ctx: CaseworkContext, case: Case) -> str:
     """The case code, opened from the copy sealed for the worker."""
     if case.code_for_worker is None:
         raise LookupError(f"case {case.id} has no code sealed for the worker")
     return ctx.opener.open_contact(case.code_for_worker, "code:" + case.ref)
 
 
-def officer_phone(ctx: WorkerContext, officer: Officer) -> str:
+def officer_phone(ctx: CaseworkContext, officer: Officer) -> str:
     return ctx.opener.open_contact(officer.phone_sealed, "officer:" + officer.ref)
 
 

@@ -20,10 +20,10 @@ from service.messaging.outbound import OFFICER
 from service.storage.casework_models import ContactRequest, Officer
 
 if TYPE_CHECKING:
-    from workers.context import WorkerContext
+    from service.casework.context import CaseworkContext
 
 
-def disclose_contact(ctx: WorkerContext, case_id: int | None) -> None:
+def disclose_contact(ctx: CaseworkContext, case_id: int | None) -> None:
     """Answer the case's pending number requests, each re-checked against the current holder."""
     if case_id is None:
         return

@@ -28,7 +28,7 @@ from service.storage.casework_models import Assignment, Officer
 from service.storage.models import Case
 
 if TYPE_CHECKING:
-    from workers.context import WorkerContext
+    from service.casework.context import CaseworkContext
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 OVERDUE_GRACE = timedelta(seconds=30)
 
 
-def check_ack_deadline(ctx: WorkerContext, assignment_id: int) -> None:
+def check_ack_deadline(ctx: CaseworkContext, assignment_id: int) -> None:
     """Escalate if the assignment is still unacknowledged past its deadline; safe early or late."""
     followups = FollowUps()
     early_until: datetime | None = None
@@ -58,7 +58,7 @@ def check_ack_deadline(ctx: WorkerContext, assignment_id: int) -> None:
     followups.run(ctx)
 
 
-def escalate_overdue(ctx: WorkerContext) -> int:
+def escalate_overdue(ctx: CaseworkContext) -> int:
     """Check every unacknowledged assignment well past its deadline (lost scheduled checks)."""
     cutoff = ctx.clock() - OVERDUE_GRACE
     with ctx.sessions() as db:
@@ -84,7 +84,7 @@ def _still_waiting(case: Case, assignment: Assignment) -> bool:
 
 
 def _escalate(
-    ctx: WorkerContext, db: Session, case: Case, assignment: Assignment, followups: FollowUps
+    ctx: CaseworkContext, db: Session, case: Case, assignment: Assignment, followups: FollowUps
 ) -> None:
     now = ctx.clock()
     officers = officer_facts(db)
@@ -104,7 +104,7 @@ def _escalate(
 
 
 def _tell_coordinators(
-    ctx: WorkerContext,
+    ctx: CaseworkContext,
     db: Session,
     case: Case,
     successor: Assignment,

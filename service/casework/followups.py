@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from workers.context import WorkerContext
+    from service.casework.context import CaseworkContext
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +22,13 @@ class FollowUps:
     sms_ids: list[int] = field(default_factory=list)
     deadlines: list[tuple[datetime, int]] = field(default_factory=list)
 
-    def run(self, ctx: WorkerContext) -> None:
+    def run(self, ctx: CaseworkContext) -> None:
         ctx.sms.enqueue(self.sms_ids)
         for when, assignment_id in self.deadlines:
             schedule_deadline(ctx, when, assignment_id)
 
 
-def schedule_deadline(ctx: WorkerContext, when: datetime, assignment_id: int) -> None:
+def schedule_deadline(ctx: CaseworkContext, when: datetime, assignment_id: int) -> None:
     """Run the acknowledgement check at `when`; if this fails, maintenance finds it overdue."""
     if when.microsecond:
         # rq keeps whole seconds: round up, so the check does not run just before the deadline.

@@ -9,12 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select
 
 from service.casework.assignment import assign_new_case
+from service.casework.context import CaseworkContext
 from service.casework.escalation import escalate_overdue
 from service.casework.vocab import OPEN_STATUSES
-from service.queueing.job_queue import RqJobQueue
 from service.storage.casework_models import Assignment
 from service.storage.models import Case
-from workers.context import WorkerContext
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +24,7 @@ EPOCH = datetime(1970, 1, 1)
 ORPHAN_AFTER = timedelta(minutes=2)
 
 
-def run_maintenance(ctx: WorkerContext, *, reschedule: bool = True) -> None:
+def run_maintenance(ctx: CaseworkContext, *, reschedule: bool = True) -> None:
     """Run every sweep (one failing does not stop the others), then book the next run."""
     steps: tuple[tuple[str, Callable[[], object]], ...] = (
         ("outbox", ctx.outbox.sweep),
@@ -42,7 +41,7 @@ def run_maintenance(ctx: WorkerContext, *, reschedule: bool = True) -> None:
         schedule_maintenance(ctx)
 
 
-def assign_orphans(ctx: WorkerContext) -> int:
+def assign_orphans(ctx: CaseworkContext) -> int:
     """Try again to assign open cases that nobody holds."""
     cutoff = ctx.clock() - ORPHAN_AFTER
     held = exists().where(Assignment.case_id == Case.id, Assignment.ended_at.is_(None))
@@ -58,7 +57,7 @@ def assign_orphans(ctx: WorkerContext) -> int:
     return len(ids)
 
 
-def schedule_maintenance(ctx: WorkerContext) -> None:
+def schedule_maintenance(ctx: CaseworkContext) -> None:
     """Book the next run at the next whole interval, under one job id per slot.
 
     Every worker books the same slot under the same id, so however many workers start, one
@@ -66,16 +65,9 @@ def schedule_maintenance(ctx: WorkerContext) -> None:
     """
     when = next_slot(ctx.clock())
     try:
-        if isinstance(ctx.queue, RqJobQueue):
-            ctx.queue.queue_for(MAINTENANCE_JOB).enqueue_at(
-                when,
-                MAINTENANCE_JOB,
-                job_id=f"maintenance-{int((when - EPOCH).total_seconds())}",
-                result_ttl=600,
-                failure_ttl=86400,
-            )
-        else:
-            ctx.queue.enqueue_at(when, MAINTENANCE_JOB)
+        ctx.queue.enqueue_at(
+            when, MAINTENANCE_JOB, job_id=f"maintenance-{int((when - EPOCH).total_seconds())}"
+        )
     except Exception as error:
         log.warning("next maintenance not scheduled (%s)", type(error).__name__)
 

@@ -63,6 +63,7 @@ class OfficerCommands:
 
     def __init__(
         self,
+        *,
         hasher: SecretHasher,
         state_cipher: StateCipher,
         report_sealer: ReportSealer,

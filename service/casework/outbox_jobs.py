@@ -15,11 +15,11 @@ from service.casework.reporter_updates import notify_reporter
 from service.storage.models import OutboxJob
 
 if TYPE_CHECKING:
-    from workers.context import WorkerContext
+    from service.casework.context import CaseworkContext
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[["WorkerContext", int | None], None]
+Handler = Callable[["CaseworkContext", int | None], None]
 # Written by the intake (assign_case, case_completed), the SMS inbox (officer commands) and the
 # officer CLI (reassign_case). Each takes the row's case id.
 HANDLERS: dict[str, Handler] = {
@@ -33,7 +33,7 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def run_outbox(context: WorkerContext, outbox_id: int) -> None:
+def run_outbox(context: CaseworkContext, outbox_id: int) -> None:
     """Run the row's handler and mark it done in the same transaction as nothing else."""
     with context.sessions.begin() as db:
         row = db.scalars(

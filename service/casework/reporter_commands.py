@@ -40,6 +40,7 @@ class ReporterCommands:
 
     def __init__(
         self,
+        *,
         hasher: SecretHasher,
         report_sealer: ReportSealer,
         contact_sealer: ContactSealer,

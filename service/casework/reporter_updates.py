@@ -10,7 +10,7 @@ from service.messaging.outbound import REPORTER
 from service.storage.models import Case
 
 if TYPE_CHECKING:
-    from workers.context import WorkerContext
+    from service.casework.context import CaseworkContext
 
 # The reporter-facing word for each stage, and how far along each internal status is.
 WORD_RANK = {"handled": 1, "referred": 2, "concluded": 3}
@@ -25,7 +25,7 @@ STATUS_RANK = {
 }
 
 
-def notify_reporter(ctx: WorkerContext, case_id: int | None, word: str) -> None:
+def notify_reporter(ctx: CaseworkContext, case_id: int | None, word: str) -> None:
     """Queue the update `word` for the case's reporter, if they agreed to SMS and it is current."""
     if case_id is None:
         return

@@ -1,4 +1,4 @@
-"""The `handsoff` command: serve, init, simulate."""
+"""The `handsoff` command: serve, init, simulate; officers, messages and worker are added."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from config.settings import ConfigError, Settings
 from crypto import CryptoError
 from service.cli.officers import register as register_casework_commands
 from service.cli.simulate import run_simulator
+from service.cli.worker import worker
 
 
 def _settings(serves_callbacks: bool = True) -> Settings:
@@ -89,6 +90,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 register_casework_commands(main)
+main.add_command(worker)
 
 if __name__ == "__main__":
     main()

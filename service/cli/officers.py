@@ -1,4 +1,4 @@
-"""`handsoff officer …`, `handsoff messages failed` and `handsoff worker`."""
+"""`handsoff officer …` and `handsoff messages failed`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import click
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import ConfigError, Settings
+from service.bootstrap.admin import build_admin
 from service.casework.officers import OfficerError, OfficerRegistry
 from service.casework.vocab import PROVINCES, ROLES
 
@@ -22,37 +23,11 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    """Sessions on the configured database; the engine is closed when the command ends."""
-    from service.storage.engine import make_engine, make_sessionmaker, upgrade_schema
-
-    engine = make_engine(settings.database_url)
-    try:
-        if settings.embedded:
-            settings.home.mkdir(parents=True, exist_ok=True)
-            upgrade_schema(engine)
-        yield make_sessionmaker(engine)
-    finally:
-        engine.dispose()
-
-
-@contextmanager
 def _registry(settings: Settings) -> Iterator[OfficerRegistry]:
-    """The registry, holding the officer-digest key and the contact public key only."""
-    from crypto import ContactSealer, SecretHasher
-    from service.bootstrap import open_keys
-    from service.clock import utcnow
-
-    keys = open_keys(settings)
-    secrets = keys.secrets()
-    with _database(settings) as sessions:
+    """The officer registry for one command; its errors become one-line messages."""
+    with build_admin(settings) as parts:
         try:
-            yield OfficerRegistry(
-                sessions,
-                SecretHasher(secrets.code_key, secrets.officer_key),
-                ContactSealer(keys.contact_public()),
-                utcnow,
-            )
+            yield parts.registry()
         except OfficerError as error:
             raise click.ClickException(str(error)) from None
 
@@ -148,20 +123,9 @@ def deactivate_officer(officer_id: int) -> None:
 
 
 def _dispatch(settings: Settings, sessions: sessionmaker[Session], outbox_ids: list[int]) -> None:
-    """Enqueue now when Redis is configured; otherwise the running service's sweep picks them up."""
-    if not outbox_ids or settings.redis_url is None:
-        return
-    from service.bootstrap import make_redis
-    from service.clock import utcnow
-    from service.queueing.job_queue import RqJobQueue
-    from service.queueing.outbox import Dispatcher
+    from service.bootstrap.admin import AdminParts
 
-    connection = make_redis(settings)
-    assert connection is not None
-    try:
-        Dispatcher(RqJobQueue(connection), sessions, utcnow).enqueue(outbox_ids)
-    finally:
-        connection.close()
+    AdminParts(settings, sessions).dispatch(outbox_ids)
 
 
 def _tail(phone: str) -> str:
@@ -180,8 +144,8 @@ def failed(limit: int) -> None:
     """List SMS that failed for good or may not have arrived (no numbers, no text)."""
     from service.casework.coordinator_queries import failed_messages
 
-    with _database(_settings()) as sessions:
-        rows = failed_messages(sessions, limit)
+    with build_admin(_settings()) as parts:
+        rows = failed_messages(parts.sessions, limit)
     if not rows:
         click.echo("No failed messages.")
         return
@@ -193,54 +157,7 @@ def failed(limit: int) -> None:
         )
 
 
-@click.command()
-@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
-def worker(burst: bool) -> None:
-    """Run an rq worker (with its scheduler) on the handsoff queues, after a sweep."""
-    import redis
-    from rq import SimpleWorker
-    from rq.serializers import JSONSerializer
-
-    from service.casework.maintenance import run_maintenance
-    from service.logs.redaction import install_redaction
-    from service.queueing.job_queue import QUEUE_NAMES
-    from service.queueing.relay import OutboxRelay, start_relay
-    from workers.context import build_worker, install
-
-    settings = _settings()
-    if settings.redis_url is None:
-        raise click.ClickException(
-            "handsoff worker needs REDIS_URL (the embedded default runs jobs in the web process)."
-        )
-    install_redaction()
-    context = build_worker(settings)
-    install(context)
-    run_maintenance(context)
-    # rq forks its scheduler (at start, and again whenever it takes the scheduler lock over): a
-    # child must never use, nor close, the connections this process holds.
-    os.register_at_fork(after_in_child=lambda: context.engine.dispose(close=False))
-    context.engine.dispose()
-    # New cases' jobs are left waiting by the web; the relay enqueues them as they are written.
-    # (A burst run needs none: the sweep above took them.)
-    # No socket timeout here: the worker blocks on the queue for minutes at a time.
-    connection = redis.Redis.from_url(settings.redis_url, health_check_interval=30)
-    # SimpleWorker runs jobs in this process, so the context (engine, keys) is built once.
-    # The urgent queue first: alerts and deadlines never wait behind a backlog of assignments.
-    rq_worker = SimpleWorker(list(QUEUE_NAMES), connection=connection, serializer=JSONSerializer)
-    relay = None if burst else start_relay(OutboxRelay(context.outbox, context.engine))
-    try:
-        rq_worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
-    finally:
-        if relay is not None:  # Let a claim in progress finish its enqueue before we exit.
-            thread, stop = relay
-            stop.set()
-            thread.join(timeout=10)
-            if thread.is_alive():
-                click.echo("outbox relay still busy at exit; the sweep takes the rest", err=True)
-
-
 def register(main: click.Group) -> None:
     """Add these commands to the `handsoff` group."""
     main.add_command(officer)
     main.add_command(messages)
-    main.add_command(worker)

@@ -54,13 +54,13 @@ class Intake:
 
     def __init__(
         self,
+        *,
         sessions: sessionmaker[Session],
         report_sealer: ReportSealer,
         contact_sealer: ContactSealer,
         state_cipher: StateCipher,
         hasher: SecretHasher,
         random_digits: Callable[[], str],
-        *,
         relayed: bool = False,
     ) -> None:
         self._sessions = sessions

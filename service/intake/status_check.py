@@ -31,6 +31,7 @@ class StatusChecker:
 
     def __init__(
         self,
+        *,
         sessions: sessionmaker[Session],
         hasher: SecretHasher,
         store: KeyValueStore,

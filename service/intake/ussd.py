@@ -102,6 +102,7 @@ class UssdService:
 
     def __init__(
         self,
+        *,
         bundle: Bundle,
         store: KeyValueStore,
         cipher: StateCipher,

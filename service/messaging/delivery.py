@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from crypto import CryptoError
-from service.messaging.dispatch import INTERRUPTED_AFTER
-from service.messaging.gateway import Accepted, NotAccepted, SendResult
+from crypto import ContactOpener, CryptoError
+from service.messaging.dispatch import INTERRUPTED_AFTER, SmsDispatcher
+from service.messaging.gateway import Accepted, NotAccepted, SendResult, SmsGateway
 from service.messaging.outbound import OFFICER, OpenedSms, open_sms
 from service.storage.casework_models import OutboundSms
 from service.storage.models import Case
-
-if TYPE_CHECKING:
-    from workers.context import WorkerContext
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +37,24 @@ class RetryPolicy:
         return timedelta(seconds=self.backoff_seconds[index])
 
 
-def send_sms(ctx: WorkerContext, sms_id: int) -> None:
+class DeliveryContext(Protocol):
+    """What sending needs: SQL, a clock, the contact private key, a gateway, retries."""
+
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+    @property
+    def opener(self) -> ContactOpener: ...
+    @property
+    def gateway(self) -> SmsGateway: ...
+    @property
+    def retry(self) -> RetryPolicy: ...
+    @property
+    def sms(self) -> SmsDispatcher: ...
+
+
+def send_sms(ctx: DeliveryContext, sms_id: int) -> None:
     """Deliver one row; safe to run twice, early, or after a worker died mid-send."""
     opened = _claim(ctx, sms_id)
     if opened is None:
@@ -53,7 +68,7 @@ def send_sms(ctx: WorkerContext, sms_id: int) -> None:
     _record(ctx, sms_id, result)
 
 
-def _claim(ctx: WorkerContext, sms_id: int) -> OpenedSms | None:
+def _claim(ctx: DeliveryContext, sms_id: int) -> OpenedSms | None:
     """Mark the row as being sent (attempt recorded first) and open it; None if nothing to do."""
     now = ctx.clock()
     retry_at: datetime | None = None
@@ -116,7 +131,7 @@ def _cancelled_by_opt_out(db: Session, row: OutboundSms, now: datetime) -> bool:
     return True
 
 
-def _record(ctx: WorkerContext, sms_id: int, result: SendResult) -> None:
+def _record(ctx: DeliveryContext, sms_id: int, result: SendResult) -> None:
     now = ctx.clock()
     retry_at: datetime | None = None
     with ctx.sessions.begin() as db:
@@ -138,7 +153,7 @@ def _record(ctx: WorkerContext, sms_id: int, result: SendResult) -> None:
 
 
 def _record_failure(
-    ctx: WorkerContext, row: OutboundSms, result: NotAccepted, now: datetime
+    ctx: DeliveryContext, row: OutboundSms, result: NotAccepted, now: datetime
 ) -> datetime | None:
     """Retry what may go later; record what never will. Returns when to retry, if at all."""
     kind = result.kind

@@ -36,7 +36,9 @@ class JobQueue(Protocol):
     """Where jobs go to be run, now or at a time."""
 
     def enqueue(self, job: str, *args: JobArg, job_id: str | None = None) -> None: ...
-    def enqueue_at(self, when: datetime, job: str, *args: JobArg) -> None: ...
+    def enqueue_at(
+        self, when: datetime, job: str, *args: JobArg, job_id: str | None = None
+    ) -> None: ...
     def enqueue_outbox(self, outbox_id: int) -> None: ...
     def still_queued(self, job_ids: Sequence[str]) -> set[str]: ...
 
@@ -65,9 +67,19 @@ class RqJobQueue:
             retry=Retry(max=3, interval=[10, 60, 300]),
         )
 
-    def enqueue_at(self, when: datetime, job: str, *args: JobArg) -> None:
-        # rq reads naive datetimes as UTC, which is what the service stores.
-        self.queue_for(job).enqueue_at(when, job, *args, result_ttl=0, failure_ttl=7 * 86400)
+    def enqueue_at(
+        self, when: datetime, job: str, *args: JobArg, job_id: str | None = None
+    ) -> None:
+        # rq reads naive datetimes as UTC, which is what the service stores. A named job's record
+        # is kept a while, so a second booking of the same id (another worker) finds it.
+        self.queue_for(job).enqueue_at(
+            when,
+            job,
+            *args,
+            job_id=job_id,
+            result_ttl=600 if job_id else 0,
+            failure_ttl=7 * 86400,
+        )
 
     def enqueue_outbox(self, outbox_id: int) -> None:
         self.enqueue(OUTBOX_JOB, outbox_id, job_id=outbox_job_id(outbox_id))
@@ -120,7 +132,9 @@ class InProcessJobQueue:
     def enqueue(self, job: str, *args: JobArg, job_id: str | None = None) -> None:
         self.enqueue_at(datetime.min, job, *args)
 
-    def enqueue_at(self, when: datetime, job: str, *args: JobArg) -> None:
+    def enqueue_at(
+        self, when: datetime, job: str, *args: JobArg, job_id: str | None = None
+    ) -> None:
         with self._wake:
             heapq.heappush(self._due, (when, next(self._order), job, args))
             self._wake.notify()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response
 
 from config.settings import Settings
-from service.bootstrap import WebContainer, build_web
+from service.bootstrap.web import WebContainer, build_web
 from service.logs.redaction import install_redaction
 from service.web.webhooks import webhooks
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, request
 
-from service.bootstrap import WebContainer
+from service.bootstrap.web import WebContainer
 from service.intake.ussd import UssdReply
 from service.messaging.africastalking.callbacks import (
     BadCallback,

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from config.settings import Settings
-from service.bootstrap import WebContainer
+from service.bootstrap.web import WebContainer
 from service.cli.main import main
 from service.storage.casework_models import OutboundSms
 from tests.support.apps import make_app, production_settings

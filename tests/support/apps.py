@@ -10,7 +10,7 @@ from flask import Flask
 
 from config.settings import Settings
 from crypto import KeyStore
-from service.bootstrap import WebContainer, build_web
+from service.bootstrap.web import WebContainer, build_web
 from service.clock import utcnow
 from service.storage.engine import make_engine, upgrade_schema
 from service.web.app import create_app

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from config.settings import Settings
 from crypto import ContactOpener, KeyStore, ReportOpener
-from service.bootstrap import WebContainer
+from service.bootstrap.web import WebContainer
 from service.storage.models import Case, OutboxJob
 from tests.support.apps import embedded_settings, make_app, production_settings
 from tests.support.live_server import serve

@@ -27,15 +27,12 @@ from sqlalchemy import select
 from config.settings import Settings
 from crypto import (
     ContactOpener,
-    ContactSealer,
     KeyStore,
-    ReportSealer,
-    SecretHasher,
-    StateCipher,
-    random_case_digits,
 )
 from flows import SubmitCase
-from service.bootstrap import WebContainer
+from service.bootstrap.admin import AdminParts
+from service.bootstrap.web import WebContainer
+from service.bootstrap.worker import WorkerContext, build_worker
 from service.casework.officers import OfficerRegistry
 from service.clock import utcnow
 from service.intake.reports import Intake
@@ -44,10 +41,10 @@ from service.messaging.delivery import RetryPolicy
 from service.messaging.outbound import open_sms
 from service.queueing.job_queue import QUEUE_NAMES
 from service.storage.casework_models import Assignment, OutboundSms
-from service.storage.models import Case
+from service.storage.models import Case, OutboxJob
 from tests.support.apps import make_app, production_settings
 from tests.support.fake_aggregator import API_KEY, USERNAME, FakeAggregator
-from workers.context import WorkerContext, build_worker, install
+from workers.context import install
 
 # Fast retries and a short read timeout keep fault tests quick; the rules are the same.
 TEST_RETRY = RetryPolicy(backoff_seconds=(0.2, 0.4, 0.6, 0.8, 1.0), max_attempts=4)
@@ -126,7 +123,7 @@ class World:
         dispatch: bool = True,
         **answers: str,
     ) -> Filed:
-        """Commit a case through the intake and hand its outbox rows to the queue."""
+        """Commit a case through the web's intake; the worker's relay then queues its rows."""
         number = phone or new_number()
         merged = {**REPORT_DEFAULTS, **answers} if kind == "report" else dict(answers)
         submitted = self.intake.submit(
@@ -136,9 +133,17 @@ class World:
             lang="pt",
             now=utcnow(),
         )
-        if dispatch:
-            self.container.dispatcher.enqueue(submitted.outbox_ids)
-        return Filed(submitted.case_id, submitted.code, number, submitted.outbox_ids)
+        if dispatch:  # What the worker's relay does with the rows the web left waiting.
+            self.container.dispatcher.relay_waiting()
+        with self.container.sessions() as db:
+            outbox_ids = tuple(
+                db.scalars(
+                    select(OutboxJob.id)
+                    .where(OutboxJob.case_id == submitted.case_id)
+                    .order_by(OutboxJob.id)
+                )
+            )
+        return Filed(submitted.case_id, submitted.code, number, outbox_ids)
 
     # -- SMS -----------------------------------------------------------------------------------
 
@@ -269,9 +274,6 @@ def make_world(
     worker_settings = settings
     if worker_home is not None:
         worker_settings = replace(settings, home=worker_home)
-    keys = KeyStore(settings.keys_dir)
-    secrets_ = keys.secrets()
-    hasher = SecretHasher(secrets_.code_key, secrets_.officer_key)
     aggregator = FakeAggregator()
     with aggregator.running():
         app, container = make_app(settings)
@@ -281,17 +283,8 @@ def make_world(
         ctx = build_worker(worker_settings, gateway=gateway)
         ctx.retry = TEST_RETRY
         install(ctx)
-        intake = Intake(
-            container.sessions,
-            ReportSealer(keys.report_public()),
-            ContactSealer(keys.contact_public()),
-            StateCipher(secrets_.session_key),
-            hasher,
-            random_case_digits,
-        )
-        registry = OfficerRegistry(
-            container.sessions, hasher, ContactSealer(keys.contact_public()), utcnow
-        )
+        intake = container.intake
+        registry = AdminParts(settings, container.sessions).registry()
         connection = redis.Redis.from_url(redis_url)
         try:
             yield World(settings, app, container, ctx, aggregator, connection, intake, registry)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crypto import ContactSealer, KeyStore, ReportSealer, SecretHasher, StateCipher
+from crypto import SecretHasher
 from service.casework.officer_commands import OfficerCommands
 from service.casework.reporter_commands import ReporterCommands
 from service.casework.sms_commands import (
@@ -25,10 +25,8 @@ from service.casework.sms_commands import (
     parse_officer,
     parse_reporter,
 )
-from service.casework.texts import load_texts
 from service.intake.callers import CallerPseudonyms
 from service.intake.counters import Counters
-from service.intake.status_check import StatusChecker
 from service.messaging.africastalking.callbacks import (
     DELIVERED,
     FAILED,
@@ -38,7 +36,6 @@ from service.messaging.africastalking.callbacks import (
 )
 from service.messaging.dispatch import SmsDispatcher
 from service.messaging.outbound import OFFICER, REPORTER, OutboundWriter
-from service.queueing.job_queue import JobQueue
 from service.queueing.outbox import Dispatcher
 from service.storage.casework_models import InboundSmsSeen, Officer, OutboundSms
 from service.storage.kv import KeyValueStore, StoreUnavailable
@@ -200,37 +197,3 @@ class SmsInbox:
             elif report.status in NOT_FINAL:
                 row.status = "sent"
             return True
-
-
-def build_sms_inbox(
-    sessions: sessionmaker[Session],
-    keys: KeyStore,
-    hasher: SecretHasher,
-    state_cipher: StateCipher,
-    status: StatusChecker,
-    dispatcher: Dispatcher,
-    queue: JobQueue,
-    store: KeyValueStore,
-    counters: Counters,
-    clock: Callable[[], datetime],
-    callers: CallerPseudonyms,
-) -> SmsInbox:
-    """Wire the SMS inbox from the web's parts (public keys and secrets only)."""
-    texts = load_texts()
-    report_sealer = ReportSealer(keys.report_public())
-    contact_sealer = ContactSealer(keys.contact_public())
-    return SmsInbox(
-        sessions=sessions,
-        hasher=hasher,
-        officer_commands=OfficerCommands(hasher, state_cipher, report_sealer, texts, clock),
-        reporter_commands=ReporterCommands(
-            hasher, report_sealer, contact_sealer, status, texts, clock, callers
-        ),
-        outbound=OutboundWriter(contact_sealer, clock),
-        dispatcher=dispatcher,
-        sms=SmsDispatcher(queue, sessions, clock),
-        store=store,
-        counters=counters,
-        clock=clock,
-        callers=callers,
-    )
