@@ -38,8 +38,6 @@ from tests.support.journeys import file_report
 from tests.support.live_server import serve
 from tests.support.phone import Phone
 
-pytestmark = pytest.mark.e2e
-
 
 def _number() -> str:
     return f"+25884{secrets.randbelow(10**7):07d}"
