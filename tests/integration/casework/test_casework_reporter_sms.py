@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crypto import KeyStore, ReportOpener
+from service.queueing.job_queue import QUEUE_NAME
 from service.storage.casework_models import OutboundSms, StructuringItem
+from service.storage.models import Case
 from tests.integration.casework.conftest import World, new_number
 
 
@@ -26,22 +28,48 @@ def _officer_number(world: World) -> str:
         return officer_phone(world.ctx, officer)
 
 
-def test_stop_opts_out_every_case_of_the_number_at_once(world: World) -> None:
+def _updates(world: World) -> list[tuple[int | None, str]]:
+    return [(r.case_id, r.status) for r in world.outbound() if r.purpose == "reporter_update"]
+
+
+def test_stop_opts_out_every_case_of_the_number_and_cancels_the_update_not_yet_sent(
+    world: World,
+) -> None:
     world.officer("Ana", role="psychosocial")
     reporter = new_number()
     first = world.file(phone=reporter)
     second = world.file(phone=reporter)
     world.drain()
     officer = _officer_number(world)
-    world.text(officer, f"OK {first.code}")  # queued, not yet sent
+    world.text(officer, f"OK {first.code}")
+    world.drain(queue_names=[QUEUE_NAME])  # the update is written; its send still waits
+    assert _updates(world) == [(first.case_id, "pending")]
+
     world.text(reporter, "parar")
+    assert _updates(world) == [(first.case_id, "cancelled")]  # by the STOP itself
     world.text(officer, f"OK {second.code}")
     world.drain()
 
     assert world.case(first.case_id).sms_opt_out and world.case(second.case_id).sms_opt_out
     assert world.inbox(reporter) == []  # not even a confirmation
-    updates = [row for row in world.outbound() if row.purpose == "reporter_update"]
-    assert {row.status for row in updates} <= {"cancelled"}
+    # The second OK came after the STOP: no update was even written for it.
+    assert _updates(world) == [(first.case_id, "cancelled")]
+
+
+def test_an_update_written_while_stop_arrived_is_dropped_at_send_time(world: World) -> None:
+    world.officer("Ana", role="psychosocial")
+    filed = world.file()
+    world.drain()
+    world.text(_officer_number(world), f"OK {filed.code}")
+    world.drain(queue_names=[QUEUE_NAME])
+    # The update job read the case just before the STOP committed, so the STOP found no row to
+    # cancel: all that is left is the opt-out on the case when the send comes.
+    with world.container.sessions.begin() as db:
+        db.execute(update(Case).where(Case.id == filed.case_id).values(sms_opt_out=True))
+    assert _updates(world) == [(filed.case_id, "pending")]
+    world.drain()
+    assert _updates(world) == [(filed.case_id, "cancelled")]
+    assert world.inbox(filed.phone) == []
 
 
 def test_stop_in_english_works_too_and_other_numbers_are_untouched(world: World) -> None:
