@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select, update
 
 from crypto import KeyStore, ReportOpener
+from flows.case_code import make_code
 from service.queueing.job_queue import QUEUE_NAME
 from service.storage.casework_models import OutboundSms, StructuringItem
 from service.storage.models import Case
 from tests.integration.casework.conftest import World, new_number
+from tests.support.journeys import MAIN
+from tests.support.phone import system_text
 
 
 def _held(world: World, **answers: str) -> tuple[int, str]:
@@ -153,3 +158,52 @@ def test_replies_to_one_number_are_capped_per_hour(world: World) -> None:
         assert len(db.scalars(select(StructuringItem)).all()) == 15
         replies = db.scalars(select(OutboundSms).where(OutboundSms.purpose == "reporter_reply"))
         assert len(list(replies)) == 10
+
+
+def _ussd_check(world: World, number: str, code: str, pin: str) -> str:
+    """Check a case on USSD, hop by hop as the aggregator sends it; return the last screen."""
+    session, text, body = "ATUid_" + secrets.token_hex(8), "", ""
+    for answer in ("", MAIN["check"], code, pin):
+        text = answer if not text else f"{text}*{answer}"
+        response = world.client.post(
+            "/ussd",
+            query_string={"token": world.settings.webhook_token},
+            data={
+                "sessionId": session,
+                "serviceCode": "*123#",
+                "phoneNumber": number,
+                "text": text,
+            },
+        )
+        body = response.get_data(as_text=True)
+    assert body.startswith("END "), body
+    return body[4:]
+
+
+def test_one_budget_of_guesses_per_number_is_shared_by_ussd_and_sms_for_a_day(
+    world: World,
+) -> None:
+    _, code = _held(world, pin="4321")
+    guesser = new_number()
+    misses = world.settings.limits.status_misses_before_lock
+    # Well-formed codes of no case, each a code of its own: only the number's budget adds up.
+    made_up = [make_code(f"{n:08d}") for n in range(misses)]
+    ussd_misses = misses // 2 + 1
+    for wrong in made_up[:ussd_misses]:
+        assert _ussd_check(world, guesser, wrong, "4321") == system_text("status.unknown")
+    for wrong in made_up[ussd_misses:]:
+        world.text(guesser, f"ESTADO {wrong} 4321")
+
+    # The budget is spent across both channels: the right code and PIN are refused on each.
+    assert _ussd_check(world, guesser, code, "4321") == system_text("status.unknown")
+    world.text(guesser, f"ESTADO {code} 4321")
+    world.drain()
+    refusal = "Nao foi possivel ver esse caso. Verifique codigo e PIN."
+    assert world.inbox(guesser) == [refusal] * (misses - ussd_misses + 1)
+    # The code itself is not locked: another number still gets the answer.
+    assert _ussd_check(world, new_number(), code, "4321") == system_text("status.handled")
+    # Counted for 24 hours from the first guess.
+    day = world.settings.limits.status_lock_seconds
+    assert day == 86400
+    ttls = [world.connection.ttl(key) for key in world.connection.scan_iter(match="hs:miss:*")]
+    assert ttls and all(day - 600 < ttl <= day for ttl in ttls), ttls
