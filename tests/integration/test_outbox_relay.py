@@ -82,7 +82,7 @@ def queued_ids(connection: redis.Redis) -> list[str]:
     return Queue(QUEUE_NAME, connection=connection, serializer=JSONSerializer).get_job_ids()
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+def wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -92,7 +92,7 @@ def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
 
 
 def file_and_wait(service: RunningService, connection: redis.Redis, number: str) -> bool:
-    """File a report; True when its job reaches the queue within 5 s."""
+    """File a report; True when its job reaches the queue (within 15 s)."""
     file_report(service.phone(number), danger=False)
     job = service.outbox()[-1]
     return wait_for(lambda: queued_ids(connection)[-1:] == [f"outbox-{job.id}"])
