@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from tests.support.backends import RunningService, running_service
+from tests.support.redis_claim import RedisClaim
 from tests.support.services import (
     PrivatePostgres,
     PrivateRedis,
@@ -22,7 +23,8 @@ from tests.support.services import (
 )
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-DEFAULT_REDIS = "redis://127.0.0.1:6379/11"
+# The shared Redis; each run claims a database of its own there (tests/support/redis_claim.py).
+DEFAULT_REDIS_SERVER = "redis://127.0.0.1:6379"
 TOKEN = "t" * 8 + secrets.token_urlsafe(32)
 
 
@@ -43,14 +45,25 @@ def postgres_server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def redis_server() -> Iterator[str]:
-    """The shared Redis (a database of its own) if it answers, else a private redis-server."""
-    url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS)
-    if redis_reachable(url):
-        yield url
-        return
+def redis_claim() -> Iterator[RedisClaim]:
+    """This run's database on the shared Redis: TEST_REDIS_URL's, or a free one among 1-15."""
+    claim = RedisClaim(DEFAULT_REDIS_SERVER)
+    yield claim
+    claim.release()
+
+
+@pytest.fixture(scope="session")
+def redis_server(redis_claim: RedisClaim) -> Iterator[str]:
+    """The shared Redis (a database of this run's own) if it answers, else a private one."""
     if "TEST_REDIS_URL" in os.environ:
-        pytest.fail(f"TEST_REDIS_URL is set but Redis does not answer there: {url}")
+        url = os.environ["TEST_REDIS_URL"]
+        if not redis_reachable(url):
+            pytest.fail(f"TEST_REDIS_URL is set but Redis does not answer there: {url}")
+        yield redis_claim.adopt(url)
+        return
+    if redis_reachable(DEFAULT_REDIS_SERVER):
+        yield redis_claim.claim()
+        return
     server = PrivateRedis(free_port(), Path(private_folder("handsoff-redis-"))).start()
     try:
         yield server.url
@@ -71,12 +84,14 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def redis_url(redis_server: str) -> Iterator[str]:
-    """An emptied Redis database per test."""
+def redis_url(redis_server: str, redis_claim: RedisClaim) -> Iterator[str]:
+    """This run's Redis database, emptied before and after each test (the claim written back)."""
     client = redis.Redis.from_url(redis_server)
     client.flushdb()
+    redis_claim.renew(client)
     yield redis_server
     client.flushdb()
+    redis_claim.renew(client)
     client.close()
 
 
@@ -92,3 +107,17 @@ def production_service(
     """The web service over HTTP on PostgreSQL and Redis, as deployed."""
     with running_service("production", tmp_path, postgres_url, redis_url, webhook_token) as running:
         yield running
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by what they need: `-m "not integration and not e2e"` runs the pure ones."""
+    root = Path(__file__).parent
+    for item in items:
+        folder = item.path.relative_to(root).parts[0]
+        if folder == "e2e":
+            item.add_marker(pytest.mark.e2e)
+        fixtures = getattr(item, "fixturenames", ())
+        if folder in {"integration", "faults"} or {"postgres_server", "redis_server"} & set(
+            fixtures
+        ):
+            item.add_marker(pytest.mark.integration)

@@ -9,6 +9,7 @@ import pytest
 from flows.case_code import make_code
 from tests.support.backends import RunningService
 from tests.support.journeys import (
+    EARLIER,
     HELP_TYPES,
     MAIN,
     ask_for_help,
@@ -17,6 +18,7 @@ from tests.support.journeys import (
     open_menu,
     report_answers,
 )
+from tests.support.phone import system_text
 
 LANGS = ["pt", "en"]
 RECEIVED = {"pt": "Recebido", "en": "Received"}
@@ -53,15 +55,25 @@ def test_a_full_report_is_committed_sealed_and_answered_with_a_code(
     assert case.pin_digest is not None and "2468" not in case.pin_digest
 
 
+def test_saying_you_are_in_danger_makes_a_case_urgent_outside_the_pep_window(
+    service: RunningService,
+) -> None:
+    file_report(service.phone("+258841110041"), danger=True, when=EARLIER)
+
+    [case] = service.cases()
+    assert (case.urgent, case.pep_window) == (True, False)  # from the danger answer alone
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_report_without_danger_description_pin_or_contact_still_goes_through(
     service: RunningService, lang: str
 ) -> None:
     phone = service.phone("+258851110002")
-    file_report(phone, lang, danger=False, contact="none", description=None, pin=None)
+    file_report(phone, lang, danger=False, contact="none", description=None, pin=None, when=EARLIER)
 
     [case] = service.cases()
-    assert not case.urgent or case.pep_window  # urgency comes from the PEP window alone here
+    # Neither in danger nor within the PEP window: nothing makes this case urgent.
+    assert (case.urgent, case.pep_window) == (False, False)
     assert case.contact_sealed is None and case.contact_digest is None
     assert case.pin_digest is None
     assert "description" not in service.open_content(case)["answers"]  # type: ignore[operator]
@@ -71,11 +83,13 @@ def test_a_new_case_is_written_whole_with_the_job_that_assigns_it(service: Runni
     # The case and its outbox row are written by statements built once (one on PostgreSQL):
     # every column the model defaults must still hold its default, never NULL. With rq the
     # web leaves the row waiting for the worker's relay.
-    file_report(service.phone("+258851110012"), danger=False, contact="none", pin=None)
+    file_report(
+        service.phone("+258851110012"), danger=False, contact="none", pin=None, when=EARLIER
+    )
 
     [case] = service.cases()
     assert (case.status, case.sms_opt_out, case.police_perpetrator) == ("received", False, False)
-    assert case.urgent in (True, False) and case.child_protection is False
+    assert (case.urgent, case.pep_window, case.child_protection) == (False, False, False)
     assert case.created_at == case.updated_at and case.code_digest and len(case.ref) == 32
     [job] = service.outbox()
     assert (job.job, job.case_id) == ("assign_case", case.id) and job.attempts <= 1
@@ -112,8 +126,8 @@ def test_cancelling_at_the_confirm_screen_stores_nothing(
     open_menu(phone, lang)
     for answer in report_answers(danger=False):
         phone.send(answer)
-    phone.send("2")  # cancel
-    assert phone.ended
+    screen = phone.send("2")  # cancel
+    assert phone.ended and screen == system_text("report.cancelled", lang)
     assert service.cases() == []
 
 
@@ -245,7 +259,7 @@ def test_three_invalid_answers_end_the_session_politely(service: RunningService)
     phone.send("x")
     screen = phone.send("42")
     assert phone.ended
-    assert "Marque de novo" in screen or "novo" in screen
+    assert screen == system_text("sys.misses")
 
 
 def test_going_back_and_to_the_main_menu_works_on_every_screen(service: RunningService) -> None:
@@ -270,7 +284,8 @@ def test_a_burst_of_simultaneous_guesses_is_counted_in_full(service: RunningServ
         guess.start()
     for guess in guesses:
         guess.join()
-    assert "recebido" not in check_case(service.phone("+258823339999"), code, "8642").lower()
+    # Ten misses at once, all counted: the right PIN now gets the refusal every guess gets.
+    assert check_case(service.phone("+258823339999"), code, "8642") == system_text("status.unknown")
 
 
 def test_a_reporter_checking_with_the_right_pin_is_never_locked_out(

@@ -1,4 +1,5 @@
-"""Whatever the aggregator sends, the answer is a valid screen or a 4xx, never a 500."""
+"""Whatever the aggregator sends, the answer is a valid screen or a 4xx, never a 500 — and no hop
+fails inside (the webhook would hide a crash behind a 200 "try again" screen)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from service.bootstrap.web import WebContainer
 from tests.support.apps import embedded_settings, make_app, production_settings
+from tests.support.internal_errors import hop_errors, logged_errors
 
 PHONES = ["+258841234567", "+258851234567", "+258821234567"]
 answers = st.one_of(
@@ -29,7 +32,7 @@ hops = st.lists(
 @pytest.fixture(params=["embedded", "production"])
 def client(
     request: pytest.FixtureRequest, tmp_path: Path, webhook_token: str
-) -> Iterator[FlaskClient]:
+) -> Iterator[tuple[FlaskClient, WebContainer]]:
     if request.param == "embedded":
         app_settings = embedded_settings(tmp_path)
     else:
@@ -42,7 +45,7 @@ def client(
     app, container = make_app(app_settings)
     client = app.test_client()
     client.environ_base["QUERY_STRING"] = f"token={webhook_token}"
-    yield client
+    yield client, container
     container.close()
 
 
@@ -52,9 +55,13 @@ def client(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(hops=hops, growing=st.booleans())
-def test_any_text_in_any_order_gets_a_screen_or_a_4xx(
-    client: FlaskClient, hops: list[tuple[str, str, str]], growing: bool
+def test_any_text_in_any_order_gets_a_screen_or_a_4xx_and_no_hop_fails_inside(
+    client: tuple[FlaskClient, WebContainer],
+    caplog: pytest.LogCaptureFixture,
+    hops: list[tuple[str, str, str]],
+    growing: bool,
 ) -> None:
+    http, container = client
     texts: dict[str, str] = {}
     for session, phone, answer in hops:
         # Either the aggregator's way (text grows with *), or raw arbitrary text.
@@ -63,7 +70,7 @@ def test_any_text_in_any_order_gets_a_screen_or_a_4xx(
             text = texts[session]
         else:
             text = answer
-        response = client.post(
+        response = http.post(
             "/ussd",
             data={"sessionId": session, "phoneNumber": phone, "text": text, "serviceCode": "*1#"},
         )
@@ -74,3 +81,5 @@ def test_any_text_in_any_order_gets_a_screen_or_a_4xx(
         assert body.startswith(("CON ", "END ")), body
         screen = body[4:]
         assert len(screen) <= 160 and screen.isascii(), screen
+    assert logged_errors(caplog) == []
+    assert hop_errors(container.counters) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,8 +21,29 @@ from service.queueing.relay import OutboxRelay, start_relay
 from tests.support.backends import RunningService
 from tests.support.journeys import file_report
 
-# Far longer than any wait below: a job that arrives in time was woken by the notice.
+# Far longer than any wait below: a relay that looks again in time was woken by a notice.
 POLL_SECONDS = 60.0
+
+
+class CountingDispatcher(Dispatcher):
+    """The real dispatcher, counting the relay's looks and the rows each look enqueued.
+
+    A relay issues LISTEN before its first look, and looks again only on a notice (or after
+    POLL_SECONDS): so "has looked once" means "is listening", and "looked again" means "heard".
+    """
+
+    def __init__(self, connection: redis.Redis, service: RunningService) -> None:
+        super().__init__(RqJobQueue(connection), service.container.sessions, utcnow)
+        self.looks = 0
+        self.taken = 0
+        self._guard = threading.Lock()
+
+    def relay_waiting(self, batch: int = 100, stopping: Callable[[], bool] = lambda: False) -> int:
+        taken = super().relay_waiting(batch, stopping)
+        with self._guard:
+            self.looks += 1
+            self.taken += taken
+        return taken
 
 
 @pytest.fixture
@@ -48,17 +70,19 @@ def relaying(*relays: OutboxRelay) -> Iterator[None]:
             assert not thread.is_alive(), "the relay did not stop"
 
 
-def worker_relay(service: RunningService, connection: redis.Redis, **options: Any) -> OutboxRelay:
+def worker_relay(
+    service: RunningService, connection: redis.Redis, **options: Any
+) -> tuple[OutboxRelay, CountingDispatcher]:
     """What `handsoff worker` runs: the outbox's dispatcher on rq, behind a relay."""
-    dispatcher = Dispatcher(RqJobQueue(connection), service.container.sessions, utcnow)
-    return OutboxRelay(dispatcher, service.container.engine, **options)
+    dispatcher = CountingDispatcher(connection, service)
+    return OutboxRelay(dispatcher, service.container.engine, **options), dispatcher
 
 
 def queued_ids(connection: redis.Redis) -> list[str]:
     return Queue(QUEUE_NAME, connection=connection, serializer=JSONSerializer).get_job_ids()
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+def wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -68,7 +92,7 @@ def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
 
 
 def file_and_wait(service: RunningService, connection: redis.Redis, number: str) -> bool:
-    """File a report; True when its job reaches the queue within 5 s."""
+    """File a report; True when its job reaches the queue (within 15 s)."""
     file_report(service.phone(number), danger=False)
     job = service.outbox()[-1]
     return wait_for(lambda: queued_ids(connection)[-1:] == [f"outbox-{job.id}"])
@@ -77,14 +101,21 @@ def file_and_wait(service: RunningService, connection: redis.Redis, number: str)
 def test_a_new_case_is_enqueued_on_the_notice_and_only_once(
     service: RunningService, connection: redis.Redis
 ) -> None:
-    relays = [worker_relay(service, connection, poll_seconds=POLL_SECONDS) for _ in range(2)]
+    relays, counts = zip(
+        *(worker_relay(service, connection, poll_seconds=POLL_SECONDS) for _ in range(2)),
+        strict=True,
+    )
     with relaying(*relays):
-        time.sleep(0.3)  # both are listening
+        assert wait_for(lambda: all(count.looks >= 1 for count in counts))  # both listening
         assert queued_ids(connection) == []
-        assert file_and_wait(service, connection, "+258841240001")
-        time.sleep(0.3)
-        # Two relays heard the notice; the claim let only one enqueue the row.
-        assert len(queued_ids(connection)) == 1
+        before = [count.looks for count in counts]
+        file_report(service.phone("+258841240001"), danger=False)
+        [job] = service.outbox()
+        # Both heard the notice and claimed: whatever either enqueues is in by now.
+        assert wait_for(lambda: all(c.looks > b for c, b in zip(counts, before, strict=True)))
+    # Two relays heard the notice; the claim let only one enqueue the row.
+    assert queued_ids(connection) == [f"outbox-{job.id}"]
+    assert sum(count.taken for count in counts) == 1
 
 
 def test_the_relay_listens_again_after_losing_its_connection(
@@ -98,15 +129,15 @@ def test_the_relay_listens_again_after_losing_its_connection(
         return listening[-1]
 
     # A minute between looks: a job that arrives in seconds was woken by the renewed LISTEN.
-    relay = worker_relay(
+    relay, count = worker_relay(
         service, connection, poll_seconds=POLL_SECONDS, retry_seconds=0.2, connect=connect
     )
     with relaying(relay):
-        assert wait_for(lambda: len(listening) == 1)
+        assert wait_for(lambda: len(listening) == 1 and count.looks == 1)
         with psycopg.connect(url) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (listening[0].info.backend_pid,))
-        assert wait_for(lambda: len(listening) == 2, seconds=10)
-        time.sleep(0.3)
+        # Its first look on the new connection comes after the new LISTEN.
+        assert wait_for(lambda: len(listening) == 2 and count.looks == 2, seconds=10)
         assert file_and_wait(service, connection, "+258841240002")
 
 
@@ -116,5 +147,6 @@ def test_without_notices_the_relay_still_finds_waiting_rows_by_looking(
     # A database without NOTIFY (or a notice lost while reconnecting): the relay polls.
     file_report(service.phone("+258841240003"), danger=False)
     [job] = service.outbox()
-    with relaying(worker_relay(service, connection, poll_seconds=0.2, listen=False)):
+    relay, _ = worker_relay(service, connection, poll_seconds=0.2, listen=False)
+    with relaying(relay):
         assert wait_for(lambda: queued_ids(connection) == [f"outbox-{job.id}"])

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from service.storage.models import OutboxJob
 from tests.support.backends import running_service
-from tests.support.journeys import file_report
+from tests.support.journeys import code_on, file_report
 from tests.support.services import free_port
 
 
@@ -36,5 +36,11 @@ def test_an_answer_containing_a_star_is_split_when_replaying_but_nothing_crashes
         phone.dial()
         for answer in ["1", "1", "1", "2", "1", "1", "5", "1", "3", "2", "a*b"]:
             phone.send(answer)
-        # Without the stored previous text, "a*b" reads as two answers: the flow stays valid.
-        assert phone.screen
+        # Without the stored previous text, "a*b" reads as two answers: "a" the description,
+        # "b" a PIN, refused as a PIN is; the flow stays valid and the report can still be sent.
+        assert not phone.ended and phone.screen.startswith("O PIN tem 4 numeros.\nEscolha um PIN")
+        phone.send("1")  # no PIN
+        code = code_on(phone.send("1"))  # send
+        [case] = svc.cases()
+        content = svc.open_content(case)
+        assert content["code"] == code and content["answers"]["description"] == "a"  # type: ignore[index]

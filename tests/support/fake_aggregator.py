@@ -2,7 +2,8 @@
 
 The fake answers `POST /version1/messaging` exactly as the real API does (form fields in, JSON
 with per-recipient status codes out, content type `application/json`), records every message it
-accepts, and can be told to fail: HTTP errors, per-recipient status codes, slow answers.
+accepts, and can be told to fail: HTTP errors, per-recipient status codes, slow answers, or
+answers held back until the test releases them (a client times out first, whatever the load).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class _Behaviour:
     http_status: int = 200
     status_code: int = ACCEPTED
     delay: float = 0.0
+    hold: bool = False
 
 
 class FakeAggregator:
@@ -49,6 +51,8 @@ class FakeAggregator:
     def __init__(self) -> None:
         self.sent: list[SentSms] = []
         self.requests = 0
+        self.answered = 0
+        self._released = threading.Event()
         self._script: deque[_Behaviour] = deque()
         self._guard = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
@@ -66,6 +70,14 @@ class FakeAggregator:
     def delay_next(self, count: int, seconds: float) -> None:
         """Accept the next `count`, but only after `seconds` (a client may time out first)."""
         self._add(count, _Behaviour(delay=seconds))
+
+    def hold_next(self, count: int) -> None:
+        """Take the next `count`, but accept and answer them only after `release()`."""
+        self._add(count, _Behaviour(hold=True))
+
+    def release(self) -> None:
+        """Let every held request go on: each is accepted (recorded), then answered."""
+        self._released.set()
 
     def _add(self, count: int, behaviour: _Behaviour) -> None:
         with self._guard:
@@ -94,6 +106,13 @@ class FakeAggregator:
                 self._guard.wait(min(left, 0.1))
         return True
 
+    def settled(self, timeout: float = 20.0) -> bool:
+        """Wait until every request received so far has been handled (none held or in flight).
+
+        Once the worker is idle too, what `to()` returns is final: a late copy cannot follow.
+        """
+        return self.wait_for(lambda: self.answered == self.requests, timeout)
+
     # -- serving -------------------------------------------------------------------------------
 
     @contextmanager
@@ -106,6 +125,7 @@ class FakeAggregator:
         try:
             yield self
         finally:
+            self.release()  # a held request must not keep its thread past the test
             server.shutdown()
             server.server_close()
             thread.join(timeout=5)
@@ -115,6 +135,16 @@ class FakeAggregator:
         with self._guard:
             self.requests += 1
             behaviour = self._script.popleft() if self._script else _Behaviour()
+        try:
+            return self._behave(behaviour, form)
+        finally:
+            with self._guard:
+                self.answered += 1
+                self._guard.notify_all()
+
+    def _behave(self, behaviour: _Behaviour, form: dict[str, str]) -> tuple[int, str, str]:
+        if behaviour.hold:
+            self._released.wait()
         if behaviour.delay:
             time.sleep(behaviour.delay)
         if behaviour.http_status != 200:

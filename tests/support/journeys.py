@@ -15,6 +15,7 @@ LANGUAGE = {"pt": "1", "en": "2"}
 HELP_TYPES = {"callback": "1", "pep": "2", "psychosocial": "3", "legal": "4", "police": "5"}
 CONTACT = {"sms": "1", "call": "2", "none": "3"}
 YES, NO = "1", "2"
+EARLIER = "5"  # "when": longer ago than this week, outside the PEP window
 
 
 def open_menu(phone: Phone, lang: str) -> str:
@@ -35,14 +36,18 @@ def report_answers(
     pin: str | None = "2468",
     province: str = "5",
     perpetrator: str = "1",
+    when: str = "1",
 ) -> list[str]:
-    """Inputs from the main menu to the confirm screen of a report (rape, today, health)."""
+    """Inputs from the main menu to the confirm screen of a report (rape, today, health).
+
+    Rape today is in the PEP window, which makes a case urgent by itself; `when=EARLIER` is not.
+    """
     return [
         MAIN["report"],
         "1",  # forced sex or touching
         "1",  # rape
         YES if danger else NO,
-        "1",  # today
+        when,  # 1 today
         perpetrator,
         province,
         "1",  # help: health

@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 import requests
 
+from flows import load_bundle, render_ussd, system_screen
+
+
+@cache
+def busy_screens() -> frozenset[str]:
+    """The "service busy, try again" screen in every language: what a hop that failed shows."""
+    bundle = load_bundle()
+    return frozenset(
+        render_ussd(bundle, lang, system_screen("sys.try_again")) for lang in ("pt", "en")
+    )
+
+
+def system_text(key: str, lang: str = "pt") -> str:
+    """A system screen's text as the phone shows it (e.g. "status.unknown")."""
+    return render_ussd(load_bundle(), lang, system_screen(key))
+
 
 class Phone:
-    """One handset. `dial()` opens a session; `send(x)` answers the screen shown."""
+    """One handset. `dial()` opens a session; `send(x)` answers the screen shown.
 
-    def __init__(self, base_url: str, number: str, token: str | None = None) -> None:
+    A journey never passes on the "service busy" screen (a failed hop shows it, with a 200):
+    the phone refuses it unless told that the test expects it (`busy_ok`, for fault tests).
+    """
+
+    def __init__(
+        self, base_url: str, number: str, token: str | None = None, *, busy_ok: bool = False
+    ) -> None:
         self.base_url = base_url
         self.number = number
         self.token = token
+        self.busy_ok = busy_ok
         self.session_id = ""
         self.text = ""
         self.screen = ""
@@ -61,4 +85,5 @@ class Phone:
         assert len(screen) <= 160 and screen.isascii(), screen
         self.ended = kind == "END"
         self.screen = screen
+        assert self.busy_ok or screen not in busy_screens(), f"the service was busy: {screen!r}"
         return screen

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -190,11 +190,16 @@ class World:
 
     # -- jobs ----------------------------------------------------------------------------------
 
-    def drain(self, horizon: float = 1.5, timeout: float = 30.0) -> None:
-        """Run queued jobs (and scheduled ones due within `horizon` s) until none are left."""
+    def drain(
+        self, horizon: float = 1.5, timeout: float = 30.0, queue_names: Sequence[str] = QUEUE_NAMES
+    ) -> None:
+        """Run queued jobs (and scheduled ones due within `horizon` s) until none are left.
+
+        With `queue_names`, only those queues: e.g. the case jobs but not the SMS sends.
+        """
         queues = [
             Queue(name, connection=self.connection, serializer=JSONSerializer)
-            for name in QUEUE_NAMES
+            for name in queue_names
         ]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -14,6 +14,7 @@ from service.storage.casework_models import (
     CaseNote,
     ContactRequest,
     InboundSmsSeen,
+    OutboundSms,
     Referral,
     StructuringItem,
 )
@@ -243,3 +244,28 @@ def test_audit_log_records_each_step_and_its_chain_holds(world: World) -> None:
         entries[1].detail = "edited"
         db.merge(entries[1])
     assert verify_log(world.container.sessions) == entries[1].id
+
+
+def test_ok_then_close_in_quick_succession_sends_the_reporter_only_concluded(
+    world: World,
+) -> None:
+    filed, officer = _assigned(world)
+    world.text(officer, f"OK {filed.code}")
+    world.text(officer, f"FIM {filed.code} 1")  # before the worker ran the OK's update
+    world.drain()
+    assert world.inbox(filed.phone) == [f"Codigo {filed.code}: concluido."]
+    updates = [r for r in world.outbound() if r.purpose == "reporter_update"]
+    assert [world.opened(r)[1] for r in updates] == [f"Codigo {filed.code}: concluido."]
+
+
+def test_replies_to_an_officer_are_capped_at_60_an_hour(world: World) -> None:
+    _, officer = world.officer("Ana", role="psychosocial")
+    for _ in range(65):
+        world.text(officer, "CASOS")
+    with world.container.sessions() as db:
+        handled = db.scalars(select(InboundSmsSeen.handled_as)).all()
+        replies = db.scalars(
+            select(OutboundSms).where(OutboundSms.purpose == "officer_reply")
+        ).all()
+    assert handled == ["officer_command"] * 65  # every command is still taken
+    assert len(replies) == 60

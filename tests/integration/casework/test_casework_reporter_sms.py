@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import secrets
+
+from sqlalchemy import select, update
 
 from crypto import KeyStore, ReportOpener
+from flows.case_code import make_code
+from service.queueing.job_queue import QUEUE_NAME
 from service.storage.casework_models import OutboundSms, StructuringItem
+from service.storage.models import Case
 from tests.integration.casework.conftest import World, new_number
+from tests.support.journeys import MAIN
+from tests.support.phone import system_text
 
 
 def _held(world: World, **answers: str) -> tuple[int, str]:
@@ -26,22 +33,48 @@ def _officer_number(world: World) -> str:
         return officer_phone(world.ctx, officer)
 
 
-def test_stop_opts_out_every_case_of_the_number_at_once(world: World) -> None:
+def _updates(world: World) -> list[tuple[int | None, str]]:
+    return [(r.case_id, r.status) for r in world.outbound() if r.purpose == "reporter_update"]
+
+
+def test_stop_opts_out_every_case_of_the_number_and_cancels_the_update_not_yet_sent(
+    world: World,
+) -> None:
     world.officer("Ana", role="psychosocial")
     reporter = new_number()
     first = world.file(phone=reporter)
     second = world.file(phone=reporter)
     world.drain()
     officer = _officer_number(world)
-    world.text(officer, f"OK {first.code}")  # queued, not yet sent
+    world.text(officer, f"OK {first.code}")
+    world.drain(queue_names=[QUEUE_NAME])  # the update is written; its send still waits
+    assert _updates(world) == [(first.case_id, "pending")]
+
     world.text(reporter, "parar")
+    assert _updates(world) == [(first.case_id, "cancelled")]  # by the STOP itself
     world.text(officer, f"OK {second.code}")
     world.drain()
 
     assert world.case(first.case_id).sms_opt_out and world.case(second.case_id).sms_opt_out
     assert world.inbox(reporter) == []  # not even a confirmation
-    updates = [row for row in world.outbound() if row.purpose == "reporter_update"]
-    assert {row.status for row in updates} <= {"cancelled"}
+    # The second OK came after the STOP: no update was even written for it.
+    assert _updates(world) == [(first.case_id, "cancelled")]
+
+
+def test_an_update_written_while_stop_arrived_is_dropped_at_send_time(world: World) -> None:
+    world.officer("Ana", role="psychosocial")
+    filed = world.file()
+    world.drain()
+    world.text(_officer_number(world), f"OK {filed.code}")
+    world.drain(queue_names=[QUEUE_NAME])
+    # The update job read the case just before the STOP committed, so the STOP found no row to
+    # cancel: all that is left is the opt-out on the case when the send comes.
+    with world.container.sessions.begin() as db:
+        db.execute(update(Case).where(Case.id == filed.case_id).values(sms_opt_out=True))
+    assert _updates(world) == [(filed.case_id, "pending")]
+    world.drain()
+    assert _updates(world) == [(filed.case_id, "cancelled")]
+    assert world.inbox(filed.phone) == []
 
 
 def test_stop_in_english_works_too_and_other_numbers_are_untouched(world: World) -> None:
@@ -125,3 +158,52 @@ def test_replies_to_one_number_are_capped_per_hour(world: World) -> None:
         assert len(db.scalars(select(StructuringItem)).all()) == 15
         replies = db.scalars(select(OutboundSms).where(OutboundSms.purpose == "reporter_reply"))
         assert len(list(replies)) == 10
+
+
+def _ussd_check(world: World, number: str, code: str, pin: str) -> str:
+    """Check a case on USSD, hop by hop as the aggregator sends it; return the last screen."""
+    session, text, body = "ATUid_" + secrets.token_hex(8), "", ""
+    for answer in ("", MAIN["check"], code, pin):
+        text = answer if not text else f"{text}*{answer}"
+        response = world.client.post(
+            "/ussd",
+            query_string={"token": world.settings.webhook_token},
+            data={
+                "sessionId": session,
+                "serviceCode": "*123#",
+                "phoneNumber": number,
+                "text": text,
+            },
+        )
+        body = response.get_data(as_text=True)
+    assert body.startswith("END "), body
+    return body[4:]
+
+
+def test_one_budget_of_guesses_per_number_is_shared_by_ussd_and_sms_for_a_day(
+    world: World,
+) -> None:
+    _, code = _held(world, pin="4321")
+    guesser = new_number()
+    misses = world.settings.limits.status_misses_before_lock
+    # Well-formed codes of no case, each a code of its own: only the number's budget adds up.
+    made_up = [make_code(f"{n:08d}") for n in range(misses)]
+    ussd_misses = misses // 2 + 1
+    for wrong in made_up[:ussd_misses]:
+        assert _ussd_check(world, guesser, wrong, "4321") == system_text("status.unknown")
+    for wrong in made_up[ussd_misses:]:
+        world.text(guesser, f"ESTADO {wrong} 4321")
+
+    # The budget is spent across both channels: the right code and PIN are refused on each.
+    assert _ussd_check(world, guesser, code, "4321") == system_text("status.unknown")
+    world.text(guesser, f"ESTADO {code} 4321")
+    world.drain()
+    refusal = "Nao foi possivel ver esse caso. Verifique codigo e PIN."
+    assert world.inbox(guesser) == [refusal] * (misses - ussd_misses + 1)
+    # The code itself is not locked: another number still gets the answer.
+    assert _ussd_check(world, new_number(), code, "4321") == system_text("status.handled")
+    # Counted for 24 hours from the first guess.
+    day = world.settings.limits.status_lock_seconds
+    assert day == 86400
+    ttls = [world.connection.ttl(key) for key in world.connection.scan_iter(match="hs:miss:*")]
+    assert ttls and all(day - 600 < ttl <= day for ttl in ttls), ttls
