@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,9 +22,14 @@ from service.storage.engine import make_engine, make_sessionmaker, upgrade_schem
 from service.storage.models import Case
 
 
-@pytest.fixture
-def sessions(postgres_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(postgres_url)
+@pytest.fixture(params=["postgresql", "sqlite"])
+def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """Sessions on real PostgreSQL, and on the embedded default's SQLite file."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        url = f"sqlite:///{tmp_path / 'handsoff.db'}"
+    engine = make_engine(url)
     upgrade_schema(engine)
     try:
         yield make_sessionmaker(engine)
