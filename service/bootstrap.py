@@ -105,8 +105,9 @@ def build_web(
     if settings.embedded:
         settings.home.mkdir(parents=True, exist_ok=True)
         upgrade_schema(engine)
-    sessions = make_sessionmaker(engine)
     keys = open_keys(settings)
+    # Officers' SMS commands append to the audit chain in the web's name (docs/audit.md).
+    sessions = make_sessionmaker(engine, audit_signer=keys.audit_signer("web"))
     secrets = keys.secrets()
     hasher = SecretHasher(secrets.code_key, secrets.officer_key)
     cipher = StateCipher(secrets.session_key)

@@ -80,7 +80,7 @@ def build_worker(
     return WorkerContext(
         settings=settings,
         engine=engine,
-        sessions=make_sessionmaker(engine),
+        sessions=make_sessionmaker(engine, audit_signer=keys.audit_signer("worker")),
         keys=keys,
         queue=queue,
         clock=clock,

@@ -10,6 +10,7 @@ import click
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import ConfigError, Settings
+from crypto import AuditSigner, KeyFileMissing, KeyStore
 from service.casework.officers import OfficerError, OfficerRegistry
 from service.casework.vocab import PROVINCES, ROLES
 
@@ -22,7 +23,9 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
+def _database(
+    settings: Settings, audit_signer: AuditSigner | None = None
+) -> Iterator[sessionmaker[Session]]:
     """Sessions on the configured database; the engine is closed when the command ends."""
     from service.storage.engine import make_engine, make_sessionmaker, upgrade_schema
 
@@ -31,9 +34,17 @@ def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
         if settings.embedded:
             settings.home.mkdir(parents=True, exist_ok=True)
             upgrade_schema(engine)
-        yield make_sessionmaker(engine)
+        yield make_sessionmaker(engine, audit_signer=audit_signer)
     finally:
         engine.dispose()
+
+
+def _admin_signer(keys: KeyStore) -> AuditSigner:
+    """The audit key officer changes are sealed with: the desk's where it is, else the web's."""
+    try:
+        return keys.audit_signer("desk")
+    except KeyFileMissing:
+        return keys.audit_signer("web")
 
 
 @contextmanager
@@ -45,7 +56,7 @@ def _registry(settings: Settings) -> Iterator[OfficerRegistry]:
 
     keys = open_keys(settings)
     secrets = keys.secrets()
-    with _database(settings) as sessions:
+    with _database(settings, _admin_signer(keys)) as sessions:
         try:
             yield OfficerRegistry(
                 sessions,
