@@ -73,7 +73,11 @@ def _case_tables(
         by_perpetrator[perpetrator_group(group.perpetrator)] += count
         for code, in_month in zip(month_codes, group.per_month, strict=True):
             by_month[code] += in_month
-    cells = [[crosstab[(p, g)] for g in SUBTYPE_GROUPS] for p in rows]
+    # A scope with no province (an account given none) has no cases; one row of zeros keeps
+    # the shapes, and zeros hide nothing.
+    cells = [[crosstab[(p, g)] for g in SUBTYPE_GROUPS] for p in rows] or [
+        [0] * len(SUBTYPE_GROUPS)
+    ]
     month_line, perpetrator_line = list(by_month.values()), list(by_perpetrator.values())
     mask = suppress_linked(cells, [month_line, perpetrator_line])
     total = sum(map(sum, cells))
@@ -83,8 +87,8 @@ def _case_tables(
             "cases_by_province",
             "province",
             rows,
-            [sum(row) for row in cells],
-            mask.crosstab.row_totals,
+            [sum(row) for row in cells][: len(rows)],
+            mask.crosstab.row_totals[: len(rows)],
         ),
         _line_table(
             "cases_by_subtype_group",

@@ -219,3 +219,15 @@ def linking_rules(stats: Statistics) -> list[SumRule]:
         parts = tuple((cell, province, group) for province in provinces)
         rules.append(SumRule(("cases_by_subtype_group", group), parts))
     return rules
+
+
+def test_a_scope_with_no_province_shows_empty_tables_and_zeros(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as db:
+        Seeder(db).many(6, at=MAY, province="sofala")
+    stats = compute(sessions, frozenset())
+    assert stats.figure("cases_total").value == 0
+    assert stats.table("cases_by_province").rows == ()
+    assert stats.table("cases_by_province_and_subtype_group").rows == ()
+    assert all(count == 0 for _, count in stats.table("cases_by_month").rows)
