@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from crypto import (
@@ -61,7 +61,14 @@ def record_event(
         raise AuditNotKeyed("this session has no audit signer; build it with audit_signer=")
     _check_fields(actor=actor, action=action, detail=detail)
     # Locking the head row serialises writers, so two transactions never chain to one seal.
-    head = db.scalars(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()).first()
+    # SQLite ignores FOR UPDATE: the no-op UPDATE takes its write lock before the head is read.
+    db.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq))
+    head = db.scalars(
+        select(AuditHead)
+        .where(AuditHead.id == HEAD_ID)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if head is None:
         head = AuditHead(id=HEAD_ID, hash=GENESIS_HASH, seq=0)
         db.add(head)

@@ -279,3 +279,38 @@ def test_entries_from_before_the_migration_stay_verifiable_and_the_keyed_chain_f
         assert verify_log(desk, keys.audit_verifier()).broken is not None
     finally:
         engine.dispose()
+
+
+def test_concurrent_writers_on_the_embedded_sqlite_file_keep_one_chain(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'handsoff.db'}")
+    upgrade_schema(engine)
+    keys = KeyStore.generate(tmp_path / "keys")
+    log = Log(
+        engine,
+        "",
+        keys,
+        tmp_path,
+        {
+            role: make_sessionmaker(engine, audit_signer=keys.audit_signer(role))  # type: ignore[arg-type]
+            for role in ("web", "worker", "desk")
+        },
+    )
+    errors: list[BaseException] = []
+
+    def write(role: str) -> None:
+        try:
+            log.append(10, roles=(role,))
+        except BaseException as error:  # report any failure to the main thread
+            errors.append(error)
+
+    try:
+        threads = [threading.Thread(target=write, args=(r,)) for r in ("web", "worker", "desk")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        verdict = verify_log(log.writers["desk"], keys.audit_verifier())
+        assert verdict.intact and verdict.entries == 30, verdict.describe()
+    finally:
+        engine.dispose()
