@@ -154,3 +154,20 @@ def test_negative_or_fractional_counts_are_refused() -> None:
         suppress_line([1, -1])
     with pytest.raises(ValueError):
         suppress_crosstab([[1, 2.5]])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_tables_of_the_real_shape_with_many_small_cells_leave_nothing_pinned(seed: int) -> None:
+    import random
+
+    # 12 province rows (11 and `unknown`) by 9 groups, sparse as a quiet year would make them.
+    draw = random.Random(seed)
+    cells = [[draw.choice([0, 0, 0, 1, 2, 3, 4, 6, 9, 15]) for _ in range(9)] for _ in range(12)]
+    total = sum(map(sum, cells))
+    months = [0] * 12
+    perpetrators = [0] * 8
+    for _ in range(total):
+        months[draw.randrange(12)] += 1
+        perpetrators[draw.randrange(8)] += 1
+    withheld = assert_nothing_pinned(cells, [months, perpetrators])
+    assert len(withheld) > 20
