@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -59,30 +60,52 @@ def compute_statistics(
     )
 
 
-def _case_tables(
+@dataclass(frozen=True)
+class _CaseCounts:
+    """The counts before suppression: the cross-table and the two one-way tables."""
+
+    month_codes: tuple[str, ...]
+    cells: list[list[int]]
+    by_month: list[int]
+    by_perpetrator: list[int]
+
+
+def _count_cases(
     db: Session, scope: Scope, months: Sequence[datetime], rows: Sequence[str]
-) -> tuple[tuple[Table, ...], Figure]:
-    month_codes = [month_code(start) for start in months[:-1]]
+) -> _CaseCounts:
+    month_codes = tuple(month_code(start) for start in months[:-1])
     crosstab = {(p, g): 0 for p in rows for g in SUBTYPE_GROUPS}
     by_month = dict.fromkeys(month_codes, 0)
     by_perpetrator = dict.fromkeys(PERPETRATOR_GROUPS, 0)
     for group in case_groups(db, scope, months):
-        province = group.province or UNKNOWN_PROVINCE
-        count = sum(group.per_month)
-        crosstab[(province, subtype_group(group.gbv_type))] += count
-        by_perpetrator[perpetrator_group(group.perpetrator)] += count
+        key = (group.province or UNKNOWN_PROVINCE, subtype_group(group.gbv_type))
+        if key not in crosstab:
+            # A province code no row shows: left out of every table alike, so they still agree.
+            continue
+        crosstab[key] += sum(group.per_month)
+        by_perpetrator[perpetrator_group(group.perpetrator)] += sum(group.per_month)
         for code, in_month in zip(month_codes, group.per_month, strict=True):
             by_month[code] += in_month
     # A scope with no province (an account given none) has no cases; one row of zeros keeps
     # the shapes, and zeros hide nothing.
-    cells = [[crosstab[(p, g)] for g in SUBTYPE_GROUPS] for p in rows] or [
-        [0] * len(SUBTYPE_GROUPS)
-    ]
-    month_line, perpetrator_line = list(by_month.values()), list(by_perpetrator.values())
-    mask = suppress_linked(cells, [month_line, perpetrator_line])
-    total = sum(map(sum, cells))
+    cells = [[crosstab[(p, g)] for g in SUBTYPE_GROUPS] for p in rows]
+    return _CaseCounts(
+        month_codes,
+        cells or [[0] * len(SUBTYPE_GROUPS)],
+        list(by_month.values()),
+        list(by_perpetrator.values()),
+    )
+
+
+def _case_tables(
+    db: Session, scope: Scope, months: Sequence[datetime], rows: Sequence[str]
+) -> tuple[tuple[Table, ...], Figure]:
+    counts = _count_cases(db, scope, months, rows)
+    cells = counts.cells
+    mask = suppress_linked(cells, [counts.by_month, counts.by_perpetrator])
+    columns = range(len(SUBTYPE_GROUPS))
     tables = (
-        _line_table("cases_by_month", "month", month_codes, month_line, mask.lines[0]),
+        _line_table("cases_by_month", "month", counts.month_codes, counts.by_month, mask.lines[0]),
         _line_table(
             "cases_by_province",
             "province",
@@ -94,14 +117,14 @@ def _case_tables(
             "cases_by_subtype_group",
             "subtype_group",
             SUBTYPE_GROUPS,
-            [sum(row[j] for row in cells) for j in range(len(SUBTYPE_GROUPS))],
+            [sum(row[j] for row in cells) for j in columns],
             mask.crosstab.column_totals,
         ),
         _line_table(
             "cases_by_perpetrator_group",
             "perpetrator_group",
             PERPETRATOR_GROUPS,
-            perpetrator_line,
+            counts.by_perpetrator,
             mask.lines[1],
         ),
         Table(
@@ -114,13 +137,9 @@ def _case_tables(
             ),
         ),
     )
-    total_figure = Figure(
-        "cases_total",
-        None if mask.crosstab.grand_total else total,
-        mask.crosstab.grand_total,
-        "count",
-    )
-    return tables, total_figure
+    hidden = mask.crosstab.grand_total
+    total = Figure("cases_total", None if hidden else sum(map(sum, cells)), hidden, "count")
+    return tables, total
 
 
 def _referral_table(db: Session, scope: Scope) -> tuple[Table, Figure]:
