@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
-from crypto import ContactSealer, SecretHasher
+from crypto import AuditSigner, ContactSealer, KeyFileMissing, KeyStore, SecretHasher
 from service.bootstrap.parts import make_redis, open_database, open_keys
 from service.casework.officers import OfficerRegistry
 from service.clock import utcnow
@@ -46,9 +46,22 @@ class AdminParts:
             connection.close()
 
 
+def admin_signer(keys: KeyStore) -> AuditSigner | None:
+    """The audit key admin changes are sealed with: the desk's where it is, else the web's.
+
+    None where neither is: read-only commands still run, and a change refuses to go unaudited.
+    """
+    for role in ("desk", "web"):
+        try:
+            return keys.audit_signer(role)
+        except KeyFileMissing:
+            continue
+    return None
+
+
 @contextmanager
 def build_admin(settings: Settings) -> Iterator[AdminParts]:
-    database = open_database(settings)
+    database = open_database(settings, audit_signer=admin_signer(open_keys(settings)))
     try:
         yield AdminParts(settings, database.sessions)
     finally:
