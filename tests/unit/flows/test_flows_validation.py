@@ -131,5 +131,5 @@ def test_portuguese_texts_are_written_with_their_accents() -> None:
     _, texts_data = read_packaged_data()
     pt = texts_data["pt"]["texts"]
     assert isinstance(pt, dict)
-    assert pt["sys.invalid"] == "Opção inválida."
+    assert pt["sys.invalid"] == "Não válido."
     assert pt["province.zambezia"] == "Zambézia"
