@@ -218,8 +218,8 @@ class UssdService:
             )
         except Exception:
             log.exception("case commit failed")
-            if effect.stage == "urgent":
-                return screen, True  # The final submit tries again and creates the case.
+            if effect.stage != "final":
+                return screen, True  # A later submit tries again and creates the case.
             return system_screen("sys.try_again"), False
         if submitted.created:
             hop.increments.append((hop.report_count_key, COUNT_WINDOW_SECONDS))

@@ -9,6 +9,7 @@ import pytest
 from flows.case_code import make_code
 from tests.support.backends import RunningService
 from tests.support.journeys import (
+    CANCEL,
     HELP_TYPES,
     MAIN,
     ask_for_help,
@@ -46,7 +47,6 @@ def test_a_full_report_is_committed_sealed_and_answered_with_a_code(
         "province": "sofala",
         "help": "health",
         "contact": "sms",
-        "police_ok": "no",
         "description": "Aconteceu no bar",
     }
     assert service.open_contact(case) == "+258841110001"
@@ -91,7 +91,7 @@ def test_a_new_case_is_written_whole_with_the_job_that_assigns_it(service: Runni
 def test_saying_you_are_in_danger_commits_an_urgent_case_at_once(service: RunningService) -> None:
     phone = service.phone("+258861110003")
     open_menu(phone, "pt")
-    for answer in report_answers()[:4]:  # up to "in danger now: yes"
+    for answer in report_answers()[:3]:  # up to "in danger now: yes"
         phone.send(answer)
     # The session drops here; the urgent case already exists.
     [case] = service.cases()
@@ -112,7 +112,7 @@ def test_cancelling_at_the_confirm_screen_stores_nothing(
     open_menu(phone, lang)
     for answer in report_answers(danger=False):
         phone.send(answer)
-    phone.send("2")  # cancel
+    phone.send(CANCEL)
     assert phone.ended
     assert service.cases() == []
 
@@ -201,7 +201,7 @@ def test_a_session_cut_off_mid_report_can_be_resumed_by_the_same_number(
     phone = service.phone("+258841110017")
     open_menu(phone, "pt")
     answers = report_answers(danger=False)
-    for answer in answers[:7]:
+    for answer in answers[:5]:
         phone.send(answer)
     where_it_stopped = phone.screen
 
@@ -209,7 +209,7 @@ def test_a_session_cut_off_mid_report_can_be_resumed_by_the_same_number(
     assert "Continuar" in prompt
     assert "Sofala" not in prompt and "Cliente" not in prompt  # nothing typed is revealed
     assert phone.send("1") == where_it_stopped
-    for answer in answers[7:]:
+    for answer in answers[5:]:
         phone.send(answer)
     phone.send("1")
     assert phone.ended and "Recebido" in phone.screen
