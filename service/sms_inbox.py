@@ -30,6 +30,7 @@ from service.casework.reporter_commands import ReporterCommands
 from service.casework.sms_commands import (
     FreeText,
     Malformed,
+    default_reporter_keywords,
     looks_like_officer_command,
     parse_officer,
     parse_reporter,
@@ -217,6 +218,7 @@ def build_sms_inbox(
 ) -> SmsInbox:
     """Wire the SMS inbox from the web's parts (public keys and secrets only)."""
     texts = load_texts()
+    default_reporter_keywords()  # a broken keyword file stops the start, not the first SMS
     report_sealer = ReportSealer(keys.report_public())
     contact_sealer = ContactSealer(keys.contact_public())
     return SmsInbox(
