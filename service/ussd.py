@@ -205,8 +205,10 @@ class UssdService:
     def _submit(
         self, effect: SubmitCase, screen: Screen, hop: _Hop, lang: str
     ) -> tuple[Screen, bool]:
-        # An urgent case is never refused: help must start even for a busy number.
-        if effect.stage == "final" and self._over_report_limit(hop):
+        # An urgent case is never refused: help must start even for a busy number, and
+        # completing it (or showing its code after a cancel) creates no new case.
+        completes_urgent = effect.answers.get("danger") == "yes"
+        if effect.stage == "final" and not completes_urgent and self._over_report_limit(hop):
             return system_screen("sys.too_many"), False
         try:
             submitted = self._intake.submit(
