@@ -100,7 +100,31 @@ def texts_from_files(files: Mapping[str, Mapping[str, object]]) -> SmsTexts:
             raise TextsInvalid(f"{lang}: no texts")
         tables[lang] = {str(key): str(value) for key, value in texts.items()}
     check_texts(tables)
-    return SmsTexts(tables, reporter_keywords(files))
+    keywords = reporter_keywords(files)
+    check_replies_name_their_keywords(tables, keywords)
+    return SmsTexts(tables, keywords)
+
+
+# The replies that tell a reporter what to send, and the commands each must name.
+REPLIES_NAMING_KEYWORDS = {
+    "reporter.help": ("status", "stop"),
+    "reporter.status_usage": ("status",),
+}
+
+
+def check_replies_name_their_keywords(
+    tables: Mapping[str, Mapping[str, str]], keywords: Mapping[str, tuple[str, str]]
+) -> None:
+    """A reply that says "send STATUS code PIN" must use a word its own language understands."""
+    for lang, table in tables.items():
+        for key, verbs in REPLIES_NAMING_KEYWORDS.items():
+            said = set(table[key].upper().replace(":", " ").replace(".", " ").split())
+            for verb in verbs:
+                words = {
+                    w for w, (v, language) in keywords.items() if (v, language) == (verb, lang)
+                }
+                if not words & said:
+                    raise TextsInvalid(f"{lang}/{key}: names no {verb} keyword of {lang}")
 
 
 def reporter_keywords(files: Mapping[str, Mapping[str, object]]) -> dict[str, tuple[str, str]]:

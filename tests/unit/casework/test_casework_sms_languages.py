@@ -41,7 +41,8 @@ def with_a_third_language() -> dict[str, dict[str, object]]:
     third["reporter_keywords"] = {"stop": ["YIMA"], "status": ["XIYIMO"], "help": ["PFUNA"]}
     texts = third["texts"]
     assert isinstance(texts, dict)
-    texts["reporter.help"] = "Xiyimo: rhumela XIYIMO code PIN. Ku yima: rhumela YIMA."
+    texts["reporter.help"] = "Mahungu: rhumela XIYIMO code PIN. Ku heta: rhumela YIMA."
+    texts["reporter.status_usage"] = "Ku vona rhumela: XIYIMO code PIN"
     files["xx"] = third
     return files
 
@@ -70,7 +71,7 @@ def test_a_third_language_needs_only_its_template_file() -> None:
         "status", "xx", CODE, "1234"
     )
     assert parse_reporter("pfuna!", texts.keywords) == ReporterCommand("help", "xx")
-    assert texts.render("xx", "reporter.help").startswith("Xiyimo:")
+    assert texts.render("xx", "reporter.help").startswith("Mahungu:")
     # The other languages still parse as before, and a word of none is free text.
     assert parse_reporter("PARAR", texts.keywords) == ReporterCommand("stop", "pt")
     assert parse_reporter("yima", default_reporter_keywords()) == FreeText("yima")
@@ -126,3 +127,13 @@ def test_officer_alert_labels_cover_every_province_and_contact_mode() -> None:
             assert texts.label(lang, "contact", contact) != texts.label(lang, "contact", None)
     assert texts.label("pt", "province", "zambezia") == "Zambezia"
     assert texts.label("en", "contact", "call") == "call (CALL)"
+
+
+@pytest.mark.parametrize("key", ["reporter.help", "reporter.status_usage"])
+def test_a_reply_naming_another_languages_word_is_refused(key: str) -> None:
+    files = with_a_third_language()
+    texts = files["xx"]["texts"]
+    assert isinstance(texts, dict)
+    texts[key] = texts[key].replace("XIYIMO", "STATUS")
+    with pytest.raises(TextsInvalid, match=f"xx/{key}: names no status keyword of xx"):
+        texts_from_files(files)
