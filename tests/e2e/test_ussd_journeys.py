@@ -280,3 +280,33 @@ def test_a_reporter_checking_with_the_right_pin_is_never_locked_out(
     phone = service.phone("+258841110032")
     for _ in range(service.settings.limits.status_misses_before_lock + 2):
         assert "recebido" in check_case(phone, code, "8642").lower()
+
+
+def test_a_session_cut_off_after_the_urgent_commit_resumes_into_the_same_case(
+    service: RunningService,
+) -> None:
+    phone = service.phone("+258841110040")
+    open_menu(phone, "pt")
+    for answer in report_answers()[:3]:  # up to "in danger now: yes": committed
+        phone.send(answer)
+    assert "Continuar" in phone.dial()  # cut off; a new session from the same number
+    phone.send("1")  # continue
+    phone.send("2")  # by call
+    assert "Estamos a avisar" in phone.send("5")  # Sofala: alerted
+    [case] = service.cases()
+    assert (case.stage, case.province, case.contact) == ("urgent", "sofala", "call")
+
+
+def test_starting_again_after_an_urgent_commit_files_a_new_case(service: RunningService) -> None:
+    phone = service.phone("+258841110041")
+    open_menu(phone, "pt")
+    for answer in report_answers()[:3]:
+        phone.send(answer)
+    phone.dial()
+    phone.send("2")  # start again
+    for answer in [*report_answers(danger=False), "1"]:
+        phone.send(answer)
+    assert phone.ended and "Recebido" in phone.screen
+    first, second = service.cases()
+    assert (first.stage, first.province) == ("urgent", None)
+    assert (second.stage, second.province, second.urgent) == ("final", "sofala", True)
