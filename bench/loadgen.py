@@ -25,18 +25,21 @@ SERVICE_CODE = "*123#"
 NETWORK_CODE = "63902"
 DESCRIPTIONS = ("bateu me no mercado", "levou o meu telefone", "ameacou me na rua")
 
-# From the main menu to "send": report, forced sex, rape, danger no, today, perpetrator, Sofala,
-# help: health, contact: none, police: no, <description>, <pin>, send (tests/support/journeys.py).
-PLAIN = ("1", "1", "1", "2", "1", "1", "5", "1", "3", "2")
-# The heavier variant: danger yes (an urgent commit mid-journey) and contact by SMS (sealed number).
-URGENT = ("1", "1", "1", "1", "1", "1", "5", "1", "1", "2")
+# From the main menu to the send menu: report, forced sex, not in danger (today), client, Sofala,
+# help: health, contact: none; then "add a few words", <description>, <pin> (the PIN sends it).
+# See tests/support/journeys.py and docs/flows.md.
+PLAIN = ("1", "1", "2", "1", "5", "1", "3")
+# The heavier variant: danger yes (an urgent commit, then contact by SMS and Sofala, which alert
+# at once), past the alert screen, then when, who, help.
+URGENT = ("1", "1", "1", "1", "5", "1", "1", "1", "1")
 JOURNEYS = {"plain": PLAIN, "urgent": URGENT}
+ADD_WORDS = "2"
 
 
 def journey_inputs(kind: str) -> list[str]:
-    """The answers after the dial, for one session: menus, description, a 4-digit PIN, send."""
+    """The answers after the dial, for one session: menus, a few words, a 4-digit PIN (sends)."""
     pin = f"{secrets.randbelow(10000):04d}"
-    return [*JOURNEYS[kind], secrets.choice(DESCRIPTIONS), pin, "1"]
+    return [*JOURNEYS[kind], ADD_WORDS, secrets.choice(DESCRIPTIONS), pin]
 
 
 def hops_per_session(kind: str) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from flows.case_code import is_valid, normalise
@@ -17,8 +17,17 @@ from flows.model import (
     State,
     Step,
     SubmitCase,
+    SubmitSpec,
 )
-from flows.render import BACK, EXIT, MORE, body_pages, menu_pages
+from flows.render import (
+    BACK,
+    EXIT,
+    MORE,
+    body_pages,
+    menu_hides_back,
+    menu_pages,
+    with_main_menu_key,
+)
 
 # Reserved inputs, the same on every screen, so trained users can rely on them anywhere.
 GO_BACK = "0"
@@ -89,11 +98,21 @@ def step(bundle: Bundle, state: State, text: str) -> Step:
 
 def show(bundle: Bundle, state: State, hint: str | None = None) -> Screen:
     """Build the screen for the state's position, optionally prefixed by a hint."""
+    screen = _layout(bundle, state, hint)
+    if len(state.stack) > 2 and not screen.ends:
+        # Two screens deep or more, 0 no longer leads to the main menu: say 00 does, if it fits.
+        return with_main_menu_key(bundle, state.lang, bundle.screens[state.screen_id], screen)
+    return screen
+
+
+def _layout(bundle: Bundle, state: State, hint: str | None) -> Screen:
     sdef = bundle.screens[state.screen_id]
     back = (BACK,) if len(state.stack) > 1 else ()
     if sdef.type in ("menu", "confirm"):
         is_start = state.screen_id == bundle.start
         pages = menu_pages(bundle, state.lang, sdef, is_start)
+        if menu_hides_back(bundle, state.lang, sdef, is_start):
+            back = ()
         page = min(state.page, len(pages) - 1)
         options = tuple((str(i + 1), sdef.options[i].label) for i in pages[page])
         controls = (
@@ -139,8 +158,10 @@ def _back(bundle: Bundle, state: State) -> Step:
         earlier = replace(state, page=state.page - 1)
     elif len(state.stack) > 1:
         stack = state.stack[:-1]
-        # Forget the answer about to be given again and any from screens no longer on the path.
+        # Forget the answer about to be given again and any from screens no longer on the path
+        # (a group and the list it narrows can write the same answer: the later one wins).
         kept = set().union(*(bundle.screens[sid].owned_keys() for sid in stack[:-1]))
+        kept -= bundle.screens[stack[-1]].owned_keys()
         answers = {key: value for key, value in state.answers.items() if key in kept}
         earlier = replace(state, stack=stack, answers=answers, page=0)
     else:
@@ -192,6 +213,32 @@ def _validated(sdef: ScreenDef, entry: str) -> str | None:
     return entry if 0 < len(entry) <= sdef.max_len else None
 
 
+def _way_on(
+    sdef: ScreenDef, option: Option | None, answers: Mapping[str, str]
+) -> tuple[str, SubmitSpec | None]:
+    """Return where an answer leads and what it submits.
+
+    The option's branches, then the option's own next, then the screen's branches, then the
+    screen's next: the first that applies wins. A branch without a submit keeps the usual one.
+    """
+    submit = (option.submit if option else None) or sdef.submit
+    for branch in option.branches if option else ():
+        if branch.matches(answers):
+            return branch.next, branch.submit or submit
+    if option is not None and option.next:
+        return option.next, submit
+    for branch in sdef.branches:
+        if branch.matches(answers):
+            return branch.next, branch.submit or submit
+    assert sdef.next is not None  # validation proves every answer leads somewhere
+    return sdef.next, submit
+
+
+def _submit_case(spec: SubmitSpec, answers: Mapping[str, str]) -> SubmitCase:
+    kept = {key: value for key, value in answers.items() if not spec.keep or key in spec.keep}
+    return SubmitCase(spec.kind, spec.stage, kept)
+
+
 def _answer_info(bundle: Bundle, state: State, sdef: ScreenDef, entry: str) -> Step:
     last = len(body_pages(bundle, state.lang, sdef.text)) - 1
     if entry == NEXT_PAGE and state.page < last:
@@ -214,13 +261,11 @@ def _advance(
     if option is not None:
         answers.update(option.sets)
     effects: list[Effect] = []
-    submit = (option.submit if option else None) or sdef.submit
+    target, submit = _way_on(sdef, option, answers)
     if submit is not None:
-        effects.append(SubmitCase(submit.kind, submit.stage, dict(answers)))
+        effects.append(_submit_case(submit, answers))
     if sdef.check_case:
         effects.append(CheckCase(code=answers.get("code", ""), pin=value or ""))
-    target = (option.next if option else None) or sdef.next
-    assert target is not None  # validation proves every answer leads somewhere
     lang = option.lang if option is not None and option.lang else state.lang
     if target == bundle.start:
         moved = State(lang, (target,), misses=state.misses)

@@ -42,6 +42,9 @@ GBV_TYPES: Mapping[str, str] = {
 }
 SEXUAL = frozenset({"rape", "condom_refused", "attempted_rape", "touching"})
 PEP_RELEVANT = frozenset({"rape", "condom_refused", "attempted_rape"})
+# Penetration that may have happened without a condom: what the answers can say about a risk of
+# pregnancy without asking anything more.
+PREGNANCY_RISK = frozenset({"rape", "condom_refused"})
 CHILD_PROTECTION = frozenset({"trafficking", "under18"})
 PERPETRATORS = frozenset(
     {
@@ -51,6 +54,7 @@ PERPETRATORS = frozenset(
     }
 )  # fmt: skip
 POLICE = frozenset({"police_on_duty", "police_off_duty", "security_forces"})
+# "unknown" (the reporter does not know) is a valid answer that routes like no province.
 PROVINCES = frozenset(
     {
         "maputo_cidade", "maputo_provincia", "gaza", "inhambane", "sofala", "manica", "tete",
@@ -60,10 +64,15 @@ PROVINCES = frozenset(
 REPORT_HELP = frozenset({"health", "psychosocial", "legal", "police", "safety", "none"})
 HELP_TYPES = frozenset({"callback", "pep", "psychosocial", "legal", "police"})
 CONTACTS = frozenset({"sms", "call", "none"})
-# Days before `now` of the earliest day each answer can mean.
-WHEN_DAYS: Mapping[str, int] = {"today": 0, "yesterday": 1, "days_2_3": 3, "this_week": 7}
+# Days before `now` of the earliest day each answer can mean ("this_week", 4 to 7 days, was
+# asked before the 4-5 days answer existed; saved sessions may still hold it).
+WHEN_DAYS: Mapping[str, int] = {
+    "today": 0, "yesterday": 1, "days_2_3": 3, "days_4_5": 5, "this_week": 7,
+}  # fmt: skip
 # Exposure up to 72 hours ago: PEP can still start (DOMAIN.md, Health).
 PEP_WHEN = frozenset({"today", "yesterday", "days_2_3"})
+# Up to 120 hours ago: emergency contraception can still work.
+EC_WHEN = PEP_WHEN | {"days_4_5"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,7 @@ class Envelope:
     police_perpetrator: bool
     urgent: bool
     pep_window: bool
+    ec_window: bool
     sexual: bool
     child_protection: bool
     help: str | None
@@ -118,6 +128,7 @@ def derive_envelope(
     perpetrator = _known(answers, "who", PERPETRATORS)
     when = answers.get("when")
     pep_window = subtype in PEP_RELEVANT and when in PEP_WHEN
+    ec_window = subtype in PREGNANCY_RISK and when in EC_WHEN
     return Envelope(
         kind="report",
         province=_known(answers, "province", PROVINCES),
@@ -125,8 +136,9 @@ def derive_envelope(
         gbv_type=GBV_TYPES.get(subtype) if subtype else None,
         perpetrator=perpetrator,
         police_perpetrator=perpetrator in POLICE,
-        urgent=answers.get("danger") == "yes" or pep_window,
+        urgent=answers.get("danger") == "yes" or pep_window or ec_window,
         pep_window=pep_window,
+        ec_window=ec_window,
         sexual=subtype in SEXUAL,
         child_protection=subtype in CHILD_PROTECTION,
         help=_known(answers, "help", REPORT_HELP),
@@ -148,6 +160,7 @@ def _help_envelope(answers: Mapping[str, str]) -> Envelope:
         urgent=help_type == "pep",
         # A PEP request is itself the sign that the 72-hour window is open.
         pep_window=help_type == "pep",
+        ec_window=False,
         sexual=False,
         child_protection=False,
         help=help_type,

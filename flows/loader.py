@@ -8,16 +8,19 @@ from importlib import resources
 from typing import cast, get_args
 
 from flows.errors import FlowError
-from flows.model import Bundle, Option, ScreenDef, ScreenType, SubmitSpec, Validator
+from flows.model import Branch, Bundle, Option, ScreenDef, ScreenType, SubmitSpec, Validator
 from flows.validate import validate_bundle
 
 _SCREEN_FIELDS = frozenset(
     {
         "type", "text", "answer", "options", "next", "validator", "max_len", "skip", "hint",
-        "submit", "check_case", "next_label", "note", "note_unless", "review", "_comment",
+        "submit", "check_case", "next_label", "note", "note_unless", "review", "branches",
+        "_comment",
     }
 )  # fmt: skip
-_OPTION_FIELDS = frozenset({"code", "label", "next", "set", "lang", "submit"})
+_OPTION_FIELDS = frozenset({"code", "label", "next", "set", "lang", "submit", "branches"})
+_BRANCH_FIELDS = frozenset({"if", "next", "submit", "_comment"})
+_SUBMIT_FIELDS = frozenset({"kind", "stage", "keep"})
 
 
 def load_bundle() -> Bundle:
@@ -101,6 +104,7 @@ def _screen(sid: str, raw: Mapping[str, object], lists: Mapping[str, object]) ->
         note=_opt_str(raw.get("note"), f"{sid}.note"),
         note_unless=_opt_str(raw.get("note_unless"), f"{sid}.note_unless"),
         review=_opt_str(raw.get("review"), f"{sid}.review"),
+        branches=_branches(raw.get("branches"), sid),
     )
 
 
@@ -116,17 +120,48 @@ def _option(sid: str, raw: Mapping[str, object]) -> Option:
         sets={key: _str(value, f"{sid}.set.{key}") for key, value in sets.items()},
         lang=_opt_str(raw.get("lang"), f"{sid}.option.lang"),
         submit=_submit(raw.get("submit"), sid),
+        branches=_branches(raw.get("branches"), sid),
     )
+
+
+def _branches(raw: object, sid: str) -> tuple[Branch, ...]:
+    """Read conditional ways on: [{"if": {"answer": ["code", ...]}, "next": ..., "submit": ...}]."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise FlowError(f"screen {sid!r}: branches must be a list")
+    found = []
+    for item in raw:
+        branch = _mapping(item, f"{sid}.branches")
+        unknown = set(branch) - _BRANCH_FIELDS
+        if unknown:
+            raise FlowError(f"screen {sid!r}: branch has unknown fields {sorted(unknown)}")
+        conditions = _mapping(branch.get("if"), f"{sid}.branches.if")
+        if not conditions:
+            raise FlowError(f"screen {sid!r}: a branch needs at least one condition")
+        when = {
+            key: frozenset(_str_list(codes, f"{sid}.branches.if.{key}"))
+            for key, codes in conditions.items()
+        }
+        target = _str(branch.get("next"), f"{sid}.branches.next")
+        found.append(Branch(when=when, next=target, submit=_submit(branch.get("submit"), sid)))
+    return tuple(found)
 
 
 def _submit(raw: object, sid: str) -> SubmitSpec | None:
     if raw is None:
         return None
     spec = _mapping(raw, f"{sid}.submit")
+    unknown = set(spec) - _SUBMIT_FIELDS
+    if unknown:
+        raise FlowError(f"screen {sid!r}: submit has unknown fields {sorted(unknown)}")
     kind, stage = spec.get("kind"), spec.get("stage")
-    if kind not in ("report", "help") or stage not in ("urgent", "final"):
-        raise FlowError(f"screen {sid!r}: submit needs kind report|help and stage urgent|final")
-    return SubmitSpec(kind=kind, stage=stage)
+    if kind not in ("report", "help") or stage not in ("urgent", "alert", "final"):
+        raise FlowError(
+            f"screen {sid!r}: submit needs kind report|help and stage urgent|alert|final"
+        )
+    keep = tuple(_str_list(spec["keep"], f"{sid}.submit.keep")) if "keep" in spec else ()
+    return SubmitSpec(kind=kind, stage=stage, keep=keep)
 
 
 def _mapping(value: object, where: str) -> Mapping[str, object]:

@@ -12,12 +12,29 @@ ScreenType = Literal["menu", "confirm", "input", "info", "end"]
 Validator = Literal["text", "pin", "case_code"]
 
 
+Stage = Literal["urgent", "alert", "final"]
+
+
 @dataclass(frozen=True)
 class SubmitSpec:
-    """Which case submit a transition triggers."""
+    """Which case submit a transition triggers, and which answers it carries (all if empty)."""
 
     kind: Literal["report", "help"]
-    stage: Literal["urgent", "final"]
+    stage: Stage
+    keep: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A conditional way on: taken when every named answer has one of the listed codes."""
+
+    when: Mapping[str, frozenset[str]]
+    next: str
+    submit: SubmitSpec | None = None
+
+    def matches(self, answers: Mapping[str, str]) -> bool:
+        """Return whether the answers so far meet every condition."""
+        return all(answers.get(key) in codes for key, codes in self.when.items())
 
 
 @dataclass(frozen=True)
@@ -30,6 +47,7 @@ class Option:
     sets: Mapping[str, str] = field(default_factory=dict)
     lang: str | None = None
     submit: SubmitSpec | None = None
+    branches: tuple[Branch, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,10 +70,13 @@ class ScreenDef:
     note: str | None = None
     note_unless: str | None = None
     review: str | None = None
+    branches: tuple[Branch, ...] = ()
 
     def targets(self) -> tuple[str, ...]:
         """Return every screen this one can lead to by an answer (not by 0/00/99)."""
         found = [option.next or self.next for option in self.options]
+        found += [branch.next for option in self.options for branch in option.branches]
+        found += [branch.next for branch in self.branches]
         if not self.options:
             found.append(self.next)
         return tuple(target for target in found if target is not None)
@@ -111,10 +132,14 @@ class Screen:
 
 @dataclass(frozen=True)
 class SubmitCase:
-    """Commit the session's case: urgent at once on danger, final on confirm."""
+    """Commit the session's case: urgent at once on danger, alert once located, final on send.
+
+    "urgent" commits the case and holds the officer's alert for the reporter's contact and
+    province; "alert" adds them and alerts now; "final" completes the case.
+    """
 
     kind: Literal["report", "help"]
-    stage: Literal["urgent", "final"]
+    stage: Stage
     answers: Mapping[str, str]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from flows.errors import FlowError
 from flows.model import Bundle, Screen, ScreenDef
@@ -15,6 +16,9 @@ DEFAULT_HINT = "sys.invalid"
 MORE = ("98", "nav.more")
 BACK = ("0", "nav.back")
 EXIT = ("99", "nav.exit")
+MAIN_MENU = ("00", "nav.menu")
+# Longest value each parameter can take, so the worst case is what gets measured.
+WORST_PARAMS = {"code": "9" * 9}
 
 
 def fill_params(text: str, params: Mapping[str, str]) -> str:
@@ -29,20 +33,27 @@ def _numbered(bundle: Bundle, lang: str, lines: Iterable[tuple[str, str]]) -> li
 
 
 def compose(bundle: Bundle, lang: str, screen: Screen) -> str:
-    """Return the screen's full text before folding and without any length cut."""
+    """Return the screen's full text before folding and without any length cut.
+
+    A hint goes above the question; where both would not fit, the hint takes the question's
+    place (the options below still say what is asked), so a hint never needs a page of its own.
+    """
     params = dict(screen.params)
-    lines: list[str] = []
-    if screen.hint:
-        lines.append(bundle.text(lang, screen.hint))
     if screen.page >= 0:
         pages = body_pages(bundle, lang, screen.key)
-        lines.append(pages[min(screen.page, len(pages) - 1)])
+        body = pages[min(screen.page, len(pages) - 1)]
     else:
-        lines.append(fill_params(bundle.text(lang, screen.key), params))
-    lines.extend(fill_params(bundle.text(lang, note), params) for note in screen.notes)
+        body = fill_params(bundle.text(lang, screen.key), params)
+    lines = [fill_params(bundle.text(lang, note), params) for note in screen.notes]
     lines.extend(_numbered(bundle, lang, screen.options))
     lines.extend(_numbered(bundle, lang, screen.controls))
-    return "\n".join(lines)
+    if not screen.hint:
+        return "\n".join([body, *lines])
+    hint = bundle.text(lang, screen.hint)
+    both = "\n".join([hint, body, *lines])
+    if screen.page >= 0 or len(fold_ascii(both)) <= USSD_LIMIT:
+        return both  # Body pages leave room for a hint (body_budget).
+    return "\n".join([hint, *lines])
 
 
 def render_ussd(bundle: Bundle, lang: str, screen: Screen) -> str:
@@ -69,6 +80,25 @@ def rendered_length(bundle: Bundle, lang: str, screen: Screen) -> int:
     return len(fold_ascii(compose(bundle, lang, screen)))
 
 
+def fits_with_any_hint(bundle: Bundle, lang: str, screen: Screen, hint: str) -> bool:
+    """Return whether the screen fits as it is and with the hint shown."""
+    bare = replace(screen, hint=None)
+    hinted = replace(screen, hint=hint)
+    return max(rendered_length(bundle, lang, s) for s in (bare, hinted)) <= USSD_LIMIT
+
+
+def with_main_menu_key(bundle: Bundle, lang: str, sdef: ScreenDef, screen: Screen) -> Screen:
+    """Add the 00 main-menu key to a screen when it fits with the worst hint; else leave it."""
+    candidate = replace(screen, controls=(*screen.controls, MAIN_MENU), hint=None)
+    key = ("00", lang, sdef.id, candidate.options, candidate.controls, candidate.page)
+    room = bundle.layout_cache.get(key)
+    if room is None:
+        worst = worst_hint(bundle, lang, sdef)
+        room = fits_with_any_hint(bundle, lang, candidate.with_params(**WORST_PARAMS), worst)
+        bundle.layout_cache[key] = room
+    return replace(candidate, hint=screen.hint) if room else screen
+
+
 def worst_hint(bundle: Bundle, lang: str, sdef: ScreenDef) -> str:
     """Return the longest hint that can prefix this screen."""
     keys = [DEFAULT_HINT] + ([sdef.hint] if sdef.hint else [])
@@ -84,6 +114,18 @@ def menu_pages(
     bundle: Bundle, lang: str, sdef: ScreenDef, is_start: bool
 ) -> tuple[tuple[int, ...], ...]:
     """Split a menu's options into pages that fit with the longest hint and all controls."""
+    return menu_layout(bundle, lang, sdef, is_start)[0]
+
+
+def menu_hides_back(bundle: Bundle, lang: str, sdef: ScreenDef, is_start: bool) -> bool:
+    """Return whether the menu leaves out the back line (0 still works) to stay on one page."""
+    return menu_layout(bundle, lang, sdef, is_start)[1]
+
+
+def menu_layout(
+    bundle: Bundle, lang: str, sdef: ScreenDef, is_start: bool
+) -> tuple[tuple[tuple[int, ...], ...], bool]:
+    """Return the menu's pages and whether the back line is left out."""
     key = ("menu", lang, sdef.id, str(is_start))
     cached = bundle.layout_cache.get(key)
     if cached is None:
@@ -93,17 +135,21 @@ def menu_pages(
 
 def _split_menu(
     bundle: Bundle, lang: str, sdef: ScreenDef, is_start: bool
-) -> tuple[tuple[int, ...], ...]:
+) -> tuple[tuple[tuple[int, ...], ...], bool]:
     numbered = [(str(i + 1), option.label) for i, option in enumerate(sdef.options)]
     hint = worst_hint(bundle, lang, sdef)
     controls = menu_controls(is_start)
 
-    def fits(indices: Sequence[int], with_more: bool) -> bool:
-        shown = controls if with_more else tuple(c for c in controls if c != MORE)
+    def fits(indices: Sequence[int], with_more: bool, with_back: bool = True) -> bool:
+        shown = tuple(c for c in controls if (with_more or c != MORE) and (with_back or c != BACK))
         options = tuple(numbered[i] for i in indices)
-        probe = Screen(sdef.text, False, options=options, controls=shown, hint=hint)
-        return rendered_length(bundle, lang, probe) <= USSD_LIMIT
+        probe = Screen(sdef.text, False, options=options, controls=shown)
+        return fits_with_any_hint(bundle, lang, probe, hint)
 
+    everything = tuple(range(len(numbered)))
+    if not fits(everything, with_more=False) and fits(everything, False, with_back=False):
+        # Every answer on one screen is worth more than showing the 0 that works anyway.
+        return (everything,), True
     pages: list[tuple[int, ...]] = []
     first = 0
     while first < len(numbered):
@@ -118,7 +164,7 @@ def _split_menu(
             raise FlowError(f"screen {sdef.id!r} ({lang}): one option does not fit 160 characters")
         pages.append(rest[:count])
         first += count
-    return tuple(pages) or ((),)
+    return (tuple(pages) or ((),)), False
 
 
 def body_budget(bundle: Bundle, lang: str) -> int:

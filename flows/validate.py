@@ -9,7 +9,14 @@ from flows.engine import RESUME_OPTIONS, show, system_screen
 from flows.errors import FlowError
 from flows.lint import discreet_problems
 from flows.model import Bundle, Screen, ScreenDef, State
-from flows.render import USSD_LIMIT, body_pages, menu_pages, rendered_length, worst_hint
+from flows.render import (
+    USSD_LIMIT,
+    WORST_PARAMS,
+    body_pages,
+    menu_pages,
+    rendered_length,
+    worst_hint,
+)
 
 # Keys the shell and the engine show on their own, outside any flow.
 SYSTEM_KEYS = frozenset(
@@ -17,12 +24,10 @@ SYSTEM_KEYS = frozenset(
         "sys.try_again", "sys.too_many", "sys.bad_request", "sys.goodbye", "sys.misses",
         "sys.invalid", "sys.resume", "sys.resume_continue", "sys.resume_restart",
         "status.received", "status.handled", "status.referred", "status.concluded",
-        "status.unknown", "nav.more", "nav.back", "nav.exit",
+        "status.unknown", "nav.more", "nav.back", "nav.exit", "nav.menu",
     }
 )  # fmt: skip
 RESERVED_INPUTS = frozenset({"0", "00", "98", "99"})
-# Longest value each parameter can take, so the worst case is what gets measured.
-WORST_PARAMS = {"code": "9" * 9}
 MAX_OPTIONS = 97  # 98 and 99 are reserved inputs
 
 
@@ -45,7 +50,13 @@ def used_text_keys(bundle: Bundle) -> set[str]:
     return keys
 
 
+def answer_keys(bundle: Bundle) -> set[str]:
+    """Return every answer key some screen writes."""
+    return set().union(*(sdef.owned_keys() for sdef in bundle.screens.values()))
+
+
 def _structure(bundle: Bundle) -> Iterator[str]:
+    yield from _conditions(bundle)
     if bundle.start not in bundle.screens:
         yield f"start screen {bundle.start!r} does not exist"
     if bundle.default_lang not in bundle.languages:
@@ -81,6 +92,18 @@ def _screen_structure(bundle: Bundle, sdef: ScreenDef) -> Iterator[str]:
     for option in sdef.options:
         if option.lang is not None and option.lang not in bundle.languages:
             yield f"{where} switches to unknown language {option.lang!r}"
+
+
+def _conditions(bundle: Bundle) -> Iterator[str]:
+    """Branches and kept answers may only name answers that some screen asks for."""
+    known = answer_keys(bundle)
+    for sdef in bundle.screens.values():
+        branches = [*sdef.branches, *(b for option in sdef.options for b in option.branches)]
+        specs = [sdef.submit, *(o.submit for o in sdef.options), *(b.submit for b in branches)]
+        named = {key for branch in branches for key in branch.when}
+        named |= {key for spec in specs if spec is not None for key in spec.keep}
+        for key in sorted(named - known):
+            yield f"screen {sdef.id!r} names answer {key!r}, which no screen asks for"
 
 
 def _graph(bundle: Bundle) -> Iterator[str]:
@@ -147,6 +170,9 @@ def _probes(bundle: Bundle, lang: str, sdef: ScreenDef) -> Iterator[Screen]:
         pages = len(body_pages(bundle, lang, sdef.text))
     else:
         pages = 1
-    hint = None if sdef.type == "end" else worst_hint(bundle, lang, sdef)
+    hints = [None] if sdef.type == "end" else [None, worst_hint(bundle, lang, sdef)]
+    # Deep in a flow, so the back and main-menu keys are measured too.
+    stack = (*stack, sdef.id) if sdef.id != bundle.start else stack
     for page in range(pages):
-        yield show(bundle, State(lang, stack, page=page), hint)
+        for hint in hints:
+            yield show(bundle, State(lang, stack, page=page), hint)

@@ -23,6 +23,7 @@ from flows import Bundle, load_bundle, render_ussd, system_screen
 from service.bootstrap.parts import make_redis, open_database, open_keys
 from service.casework.officer_commands import OfficerCommands
 from service.casework.reporter_commands import ReporterCommands
+from service.casework.sms_commands import default_reporter_keywords
 from service.casework.sms_inbox import SmsInbox
 from service.casework.texts import load_texts
 from service.clock import utcnow
@@ -134,6 +135,7 @@ def build_web(
         clock=clock,
     )
     texts = load_texts()
+    default_reporter_keywords()  # a broken keyword file stops the start, not the first SMS
     sms_inbox = SmsInbox(
         sessions=sessions,
         hasher=hasher,

@@ -216,7 +216,8 @@ def turns_on_case(db: Session, case_id: int) -> dict[int, int]:
 def alert_officer(
     ctx: CaseworkContext, db: Session, case: Case, assignment: Assignment, officer: Officer
 ) -> int:
-    """Write the alert SMS: code, urgency, kind of help. Never content or the reporter's number."""
+    """Write the alert SMS: code, urgency, province, kind of help, contact mode. Never content
+    or the reporter's number."""
     lang = officer.lang
     minutes = int(ctx.deadlines.for_case(case).total_seconds() // 60)
     if minutes < 120:
@@ -228,7 +229,9 @@ def alert_officer(
         lang,
         key,
         code=open_case_code(ctx, case),
+        province=ctx.texts.label(lang, "province", case.province),
         help=ctx.texts.help_label(lang, case.help),
+        contact=ctx.texts.label(lang, "contact", case.contact),
         deadline=deadline,
     )
     row = ctx.outbound.add(

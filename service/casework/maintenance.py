@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, or_, select
 
 from service.casework.assignment import assign_new_case
 from service.casework.context import CaseworkContext
@@ -22,6 +22,9 @@ INTERVAL_SECONDS = 60
 EPOCH = datetime(1970, 1, 1)
 # A case this old with nobody holding it was not assigned (nobody on duty, a lost job).
 ORPHAN_AFTER = timedelta(minutes=2)
+# An urgent case's alert waits for the reporter's contact and province; if the session was cut
+# off before them, it goes out without them after this long.
+URGENT_ORPHAN_AFTER = timedelta(minutes=1)
 
 
 def run_maintenance(ctx: CaseworkContext, *, reschedule: bool = True) -> None:
@@ -43,12 +46,16 @@ def run_maintenance(ctx: CaseworkContext, *, reschedule: bool = True) -> None:
 
 def assign_orphans(ctx: CaseworkContext) -> int:
     """Try again to assign open cases that nobody holds."""
-    cutoff = ctx.clock() - ORPHAN_AFTER
+    now = ctx.clock()
     held = exists().where(Assignment.case_id == Case.id, Assignment.ended_at.is_(None))
+    waited = or_(
+        Case.created_at < now - ORPHAN_AFTER,
+        and_(Case.urgent.is_(True), Case.created_at < now - URGENT_ORPHAN_AFTER),
+    )
     with ctx.sessions() as db:
         ids = db.scalars(
             select(Case.id)
-            .where(Case.status.in_(OPEN_STATUSES), Case.created_at < cutoff, ~held)
+            .where(Case.status.in_(OPEN_STATUSES), waited, ~held)
             .order_by(Case.id)
             .limit(100)
         ).all()

@@ -20,11 +20,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Handler = Callable[["CaseworkContext", int | None], None]
-# Written by the intake (assign_case, case_completed), the SMS inbox (officer commands) and the
-# officer CLI (reassign_case). Each takes the row's case id.
+# Written by the intake (assign_case, case_located, case_completed), the SMS inbox (officer
+# commands) and the officer CLI (reassign_case). Each takes the row's case id.
 HANDLERS: dict[str, Handler] = {
     "assign_case": assign_new_case,
     "case_completed": reroute_completed_case,
+    # An urgent case's contact and province: its first alert, or a move if already alerted.
+    "case_located": reroute_completed_case,
     "reassign_case": reassign_case,
     "notify_reporter_handled": partial(notify_reporter, word="handled"),
     "notify_reporter_referred": partial(notify_reporter, word="referred"),

@@ -1,9 +1,14 @@
-"""Parse SMS commands (Portuguese and English, any case) into data; no I/O, no lookups."""
+"""Parse SMS commands (officers: Portuguese and English; reporters: any language with a template
+file) into data; no I/O beyond the packaged keyword files, no lookups."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from functools import cache
+from typing import Literal, cast
+
+from service.casework.texts import TextsInvalid, load_texts
 
 OfficerVerb = Literal["ack", "close", "refer", "outcome", "note", "contact", "cases", "help"]
 ReporterVerb = Literal["stop", "status", "help"]
@@ -28,14 +33,8 @@ OFFICER_VERBS: dict[str, OfficerVerb] = {
 }
 # Which of the officer's numbers each verb takes after the code, at most.
 MAX_NUMBERS: dict[OfficerVerb, int] = {"close": 1, "refer": 1, "outcome": 2}
-REPORTER_VERBS: dict[str, tuple[ReporterVerb, str]] = {
-    "PARAR": ("stop", "pt"),
-    "STOP": ("stop", "en"),
-    "ESTADO": ("status", "pt"),
-    "STATUS": ("status", "en"),
-    "AJUDA": ("help", "pt"),
-    "HELP": ("help", "en"),
-}
+# A reporter's words come from the template files (reporter_keywords), one set per language.
+ReporterKeywords = Mapping[str, tuple[str, str]]
 CODE_DIGITS = 9
 TRAILING_PUNCTUATION = ".!?,;:"
 
@@ -97,13 +96,19 @@ def parse_officer(text: str) -> OfficerCommand | Malformed | None:
     return OfficerCommand(verb, code, numbers)
 
 
-def parse_reporter(text: str) -> ReporterCommand | FreeText:
-    """Parse what a reporter (any number that is not an officer's) texted."""
+def parse_reporter(
+    text: str, keywords: ReporterKeywords | None = None
+) -> ReporterCommand | FreeText:
+    """Parse what a reporter (any number that is not an officer's) texted.
+
+    `keywords` maps each word to its verb and language; by default, the template files' words.
+    """
+    table = default_reporter_keywords() if keywords is None else keywords
     words = text.split()
-    found = REPORTER_VERBS.get(words[0].upper().rstrip(TRAILING_PUNCTUATION)) if words else None
+    found = table.get(words[0].upper().rstrip(TRAILING_PUNCTUATION)) if words else None
     if found is None:
         return FreeText(text.strip())
-    verb, lang = found
+    verb, lang = cast(ReporterVerb, found[0]), found[1]
     if verb != "status":
         # "STOP" means stop, whatever follows; help likewise.
         return ReporterCommand(verb, lang)
@@ -111,6 +116,22 @@ def parse_reporter(text: str) -> ReporterCommand | FreeText:
     if code is None or len(rest) != 1 or not _is_digits(rest[0]):
         return ReporterCommand("status", lang)
     return ReporterCommand("status", lang, code=code, pin=rest[0])
+
+
+@cache
+def default_reporter_keywords() -> ReporterKeywords:
+    """The template files' reporter keywords, refused if one would read as an officer verb."""
+    keywords = load_texts().keywords
+    check_reporter_keywords(keywords)
+    return keywords
+
+
+def check_reporter_keywords(keywords: ReporterKeywords) -> None:
+    """A reporter's word must not be an officer verb: "OK 123456789 1234" from a stranger is
+    ignored as a probe of the officer channel, so such a word would never be answered."""
+    for word, (verb, lang) in keywords.items():
+        if word in OFFICER_VERBS and not (verb == "help" and OFFICER_VERBS[word] == "help"):
+            raise TextsInvalid(f"{lang}/reporter_keywords/{verb}: {word} is an officer command")
 
 
 def looks_like_officer_command(text: str) -> bool:

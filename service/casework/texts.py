@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import json
+import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
 from service.casework.wording import denied_words
 from service.messaging.gsm7 import fits_one_segment, fold_to_gsm7
 
-LANGUAGES = ("pt", "en")
 DEFAULT_LANG = "pt"
+TEMPLATES = "templates"
+_TEMPLATE_NAME = re.compile(r"^sms\.([a-z]{2,3})\.json$")
+# The commands a reporter can text; each language names its own words for them.
+REPORTER_VERBS = ("stop", "status", "help")
+_KEYWORD = re.compile(r"^[A-Z]{2,16}$")
 # The longest value each placeholder can take: the lint renders every text with these.
 NAME_LIMIT = 24
 HELP_LABEL_LIMIT = 16
+# Officer-safe words for a case's codes, as "<kind>.<code>" keys (help.health, province.gaza).
+LABEL_KINDS = ("help", "province", "contact")
 WORST_CASE: Mapping[str, str] = {
     "code": "123456789",
     "deadline": "1440 min",
     "name": "W" * NAME_LIMIT,
     "help": "W" * HELP_LABEL_LIMIT,
+    "province": "W" * HELP_LABEL_LIMIT,
+    "contact": "W" * HELP_LABEL_LIMIT,
     "number": "99",
     "n": "1440",
     "phone": "+258841234567",
@@ -34,11 +43,23 @@ class TextsInvalid(Exception):
     """A template file breaks a rule; the message names the language and the key."""
 
 
+def template_languages() -> tuple[str, ...]:
+    """The languages with a template file, the default first: a file is all a language needs."""
+    folder = resources.files("service.casework").joinpath(TEMPLATES)
+    found = {m.group(1) for e in folder.iterdir() if (m := _TEMPLATE_NAME.match(e.name))}
+    return (DEFAULT_LANG, *sorted(found - {DEFAULT_LANG}))
+
+
+LANGUAGES = template_languages()
+
+
 @dataclass(frozen=True)
 class SmsTexts:
-    """Every outbound text in every language, already linted."""
+    """Every outbound text in every language, already linted, and the reporters' keywords."""
 
     texts: Mapping[str, Mapping[str, str]]
+    # Keyword as texted (upper case) -> (reporter verb, language of the reply).
+    keywords: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def render(self, lang: str, key: str, **params: str) -> str:
         """Fill one text; an unknown language falls back to Portuguese."""
@@ -47,8 +68,12 @@ class SmsTexts:
 
     def help_label(self, lang: str, help_code: str | None) -> str:
         """The officer-safe word for the kind of help a case asks for."""
+        return self.label(lang, "help", help_code)
+
+    def label(self, lang: str, kind: str, code: str | None) -> str:
+        """The officer-safe word for one of a case's codes; "<kind>.unknown" for none."""
         table = self.texts.get(lang) or self.texts[DEFAULT_LANG]
-        return table.get(f"help.{help_code}", table["help.unknown"])
+        return table.get(f"{kind}.{code}", table[f"{kind}.unknown"])
 
 
 def officer_name(name: str) -> str:
@@ -59,12 +84,66 @@ def officer_name(name: str) -> str:
 @cache
 def load_texts() -> SmsTexts:
     """Read and lint templates/sms.<lang>.json; raise TextsInvalid on the first broken rule."""
-    tables: dict[str, dict[str, str]] = {}
+    files = {}
     for lang in LANGUAGES:
-        raw = resources.files("service.casework").joinpath(f"templates/sms.{lang}.json")
-        tables[lang] = dict(json.loads(raw.read_text(encoding="utf-8"))["texts"])
+        raw = resources.files("service.casework").joinpath(f"{TEMPLATES}/sms.{lang}.json")
+        files[lang] = json.loads(raw.read_text(encoding="utf-8"))
+    return texts_from_files(files)
+
+
+def texts_from_files(files: Mapping[str, Mapping[str, object]]) -> SmsTexts:
+    """Build and lint the texts of parsed template files, one per language."""
+    tables: dict[str, dict[str, str]] = {}
+    for lang, data in files.items():
+        texts = data.get("texts")
+        if not isinstance(texts, dict):
+            raise TextsInvalid(f"{lang}: no texts")
+        tables[lang] = {str(key): str(value) for key, value in texts.items()}
     check_texts(tables)
-    return SmsTexts(tables)
+    keywords = reporter_keywords(files)
+    check_replies_name_their_keywords(tables, keywords)
+    return SmsTexts(tables, keywords)
+
+
+# The replies that tell a reporter what to send, and the commands each must name.
+REPLIES_NAMING_KEYWORDS = {
+    "reporter.help": ("status", "stop"),
+    "reporter.status_usage": ("status",),
+}
+
+
+def check_replies_name_their_keywords(
+    tables: Mapping[str, Mapping[str, str]], keywords: Mapping[str, tuple[str, str]]
+) -> None:
+    """A reply that says "send STATUS code PIN" must use a word its own language understands."""
+    for lang, table in tables.items():
+        for key, verbs in REPLIES_NAMING_KEYWORDS.items():
+            said = set(table[key].upper().replace(":", " ").replace(".", " ").split())
+            for verb in verbs:
+                words = {
+                    w for w, (v, language) in keywords.items() if (v, language) == (verb, lang)
+                }
+                if not words & said:
+                    raise TextsInvalid(f"{lang}/{key}: names no {verb} keyword of {lang}")
+
+
+def reporter_keywords(files: Mapping[str, Mapping[str, object]]) -> dict[str, tuple[str, str]]:
+    """Read each language's reporter_keywords: every verb named, every word in one language."""
+    found: dict[str, tuple[str, str]] = {}
+    for lang, data in files.items():
+        table = data.get("reporter_keywords")
+        if not isinstance(table, dict) or set(table) != set(REPORTER_VERBS):
+            raise TextsInvalid(f"{lang}: reporter_keywords must name {', '.join(REPORTER_VERBS)}")
+        for verb, words in table.items():
+            if not isinstance(words, list) or not words:
+                raise TextsInvalid(f"{lang}/reporter_keywords/{verb}: expected a list of words")
+            for word in words:
+                if not isinstance(word, str) or not _KEYWORD.match(word):
+                    raise TextsInvalid(f"{lang}/reporter_keywords/{verb}: {word!r} is not a word")
+                if word in found:
+                    raise TextsInvalid(f"{lang}/reporter_keywords: {word} is also {found[word][1]}")
+                found[word] = (verb, lang)
+    return found
 
 
 def check_texts(tables: Mapping[str, Mapping[str, str]]) -> None:
@@ -78,7 +157,7 @@ def check_texts(tables: Mapping[str, Mapping[str, str]]) -> None:
             if _fields(text) != _fields(reference[key]):
                 raise TextsInvalid(f"{lang}/{key}: placeholders differ from {DEFAULT_LANG}")
             problem = lint_text(text)
-            if key.startswith("help.") and len(text) > HELP_LABEL_LIMIT:
+            if key.split(".")[0] in LABEL_KINDS and len(text) > HELP_LABEL_LIMIT:
                 problem = f"longer than {HELP_LABEL_LIMIT} characters"
             if problem:
                 raise TextsInvalid(f"{lang}/{key}: {problem}")

@@ -80,7 +80,7 @@ class Intake:
         # other session's case is new, so the first try inserts without looking. Should it exist
         # after all (a repeated hop replayed without Redis), the unique session digest refuses
         # the insert and the next try looks first.
-        look_first = effect.stage == "final" and effect.answers.get("danger") == "yes"
+        look_first = effect.answers.get("danger") == "yes"
         for _ in range(CODE_ATTEMPTS):
             try:
                 return self._submit_once(effect, session_digest, phone, lang, now, look_first)
@@ -112,6 +112,12 @@ class Intake:
                 case = self._new_case(code, session_digest, effect, lang, now)
                 self._fill(case, code, effect, phone, lang, now)
                 values = _column_values(case)
+                if effect.stage == "urgent":
+                    # The alert waits for the next two answers (contact, province): the
+                    # "alert" submit writes it, or the orphan sweep if they never come.
+                    params = values_with_defaults(values)
+                    case_id = db.connection().execute(_STATEMENTS.case, params).scalar_one()
+                    return Submitted(code, int(case_id), (), created=True)
                 outbox_id, case_id = self._insert_case(db, values, now, self._marked(now))
                 return Submitted(code, case_id, self._to_enqueue(outbox_id), created=True)
             # The session's urgent case exists: complete it (or show its code again).
@@ -119,10 +125,12 @@ class Intake:
             if case.stage == "final":
                 return Submitted(code=code, case_id=case.id, outbox_ids=(), created=False)
             self._fill(case, code, effect, phone, lang, now)
-            if effect.stage != "final":
+            if effect.stage == "urgent":
                 return Submitted(code=code, case_id=case.id, outbox_ids=(), created=False)
+            # Located: alert now (or move the case, should the sweep have alerted it already).
+            job = "case_completed" if effect.stage == "final" else "case_located"
             # Core, not the ORM: the ORM would put the column's default in place of a None.
-            completed = {"job": "case_completed", "case_id": case.id, "created_at": now}
+            completed = {"job": job, "case_id": case.id, "created_at": now}
             job_id = db.execute(
                 insert(OutboxJob)
                 .values(**completed, enqueued_at=self._marked(now), attempts=0)
@@ -148,7 +156,7 @@ class Intake:
         """
         connection = db.connection()
         job = {"now": now, "enqueued_at": enqueued_at}
-        params = {**_CASE_DEFAULTS, **values, **job}
+        params = {**values_with_defaults(values), **job}
         if connection.dialect.name == "postgresql":
             row = connection.execute(_STATEMENTS.case_and_job, params).one()
         else:
@@ -182,7 +190,7 @@ class Intake:
         answers = dict(effect.answers)
         pin = answers.pop("pin", None)
         envelope = derive_envelope(effect.kind, answers, now)
-        case.stage = effect.stage
+        case.stage = "final" if effect.stage == "final" else "urgent"
         case.lang = lang
         case.province = envelope.province
         case.subtype = envelope.subtype
@@ -264,6 +272,11 @@ _CASE_DEFAULTS: dict[str, Any] = {
     for column in Case.__table__.columns
     if column.key != "id"
 }
+
+
+def values_with_defaults(values: dict[str, Any]) -> dict[str, Any]:
+    """Every bound column of a new case: the values given, the model defaults for the rest."""
+    return {**_CASE_DEFAULTS, **values}
 
 
 def _code_context(case: Case) -> bytes:

@@ -65,6 +65,7 @@ class _Record:
     text: str
     state: State
     reply: UssdReply
+    case_key: str | None = None  # the session digest its case is filed under, if not its own
 
 
 @dataclass
@@ -80,6 +81,9 @@ class _Hop:
     sets: list[KeyWrite] = field(default_factory=list)
     deletes: list[str] = field(default_factory=list)
     increments: list[tuple[str, int]] = field(default_factory=list)
+    # A resumed session files under the digest of the session it resumes, so the urgent case
+    # committed there is completed, not filed twice.
+    case_key: str | None = None
 
     @property
     def caller(self) -> str:
@@ -143,7 +147,9 @@ class UssdService:
             return self._render(system_screen("sys.try_again"), "pt")
         hop.values, hop.counted = begun.values, begun.counted
         try:
-            return self._hop_with_store(hop, self._open_record(begun.state, session))
+            record = self._open_record(begun.state, session)
+            hop.case_key = record.case_key if record is not None else None
+            return self._hop_with_store(hop, record)
         finally:
             # One round trip: the new state, the resume copy, counters, the lock's release.
             with suppress(StoreUnavailable):
@@ -172,7 +178,7 @@ class UssdService:
         if record is None and text == "":
             if hop.counted.get(hop.session_count_key, 0) > self._limits.sessions_per_hour:
                 return self._render(system_screen("sys.too_many"), "pt")
-            saved = self._saved_for_resume(hop)
+            saved, hop.case_key = self._saved_for_resume(hop)
             result = offer_resume(self._bundle, saved) if saved else start(self._bundle)
         elif record is not None and _extends(record.text, text):
             new_input = text[len(record.text) + 1 :] if record.text else text
@@ -206,21 +212,23 @@ class UssdService:
     def _submit(
         self, effect: SubmitCase, screen: Screen, hop: _Hop, lang: str
     ) -> tuple[Screen, bool]:
-        # An urgent case is never refused: help must start even for a busy number.
-        if effect.stage == "final" and self._over_report_limit(hop):
+        # An urgent case is never refused: help must start even for a busy number, and
+        # completing it (or showing its code after a cancel) creates no new case.
+        completes_urgent = effect.answers.get("danger") == "yes"
+        if effect.stage == "final" and not completes_urgent and self._over_report_limit(hop):
             return system_screen("sys.too_many"), False
         try:
             submitted = self._intake.submit(
                 effect,
-                session_digest=hop.session,
+                session_digest=hop.case_key or hop.session,
                 phone=hop.request.phone,
                 lang=lang,
                 now=hop.now,
             )
         except Exception:
             log.exception("case commit failed")
-            if effect.stage == "urgent":
-                return screen, True  # The final submit tries again and creates the case.
+            if effect.stage != "final":
+                return screen, True  # A later submit tries again and creates the case.
             return system_screen("sys.try_again"), False
         if submitted.created:
             hop.increments.append((hop.report_count_key, COUNT_WINDOW_SECONDS))
@@ -249,17 +257,20 @@ class UssdService:
                 hop.deletes.append(hop.resume_keys()[0])
             elif previous is not None:
                 # The final commit failed: keep the answers so the reporter can resume and send.
-                hop.sets.append(self._resume_write(hop.caller, previous.state))
+                hop.sets.append(self._resume_write(hop, previous.state))
             return
         record = {"t": hop.request.text, "s": result.state.to_dict(), "r": [reply.text, False]}
+        if hop.case_key and (result.state.resuming or result.state.flow != "main"):
+            record["c"] = hop.case_key  # back at the main menu, what follows is a new case
         blob = self._cipher.seal(json.dumps(record).encode(), _context("s", hop.session))
         hop.sets.append(KeyWrite(state_key, blob, self._limits.session_ttl_seconds))
         if _resumable(result.state):
-            hop.sets.append(self._resume_write(hop.caller, result.state))
+            hop.sets.append(self._resume_write(hop, result.state))
 
-    def _resume_write(self, caller: str, state: State) -> KeyWrite:
-        blob = self._cipher.seal(json.dumps(state.to_dict()).encode(), _context("r", caller))
-        return KeyWrite(f"hs:r:{caller}", blob, self._limits.resume_window_seconds)
+    def _resume_write(self, hop: _Hop, state: State) -> KeyWrite:
+        saved = {**state.to_dict(), "c": hop.case_key or hop.session}
+        blob = self._cipher.seal(json.dumps(saved).encode(), _context("r", hop.caller))
+        return KeyWrite(f"hs:r:{hop.caller}", blob, self._limits.resume_window_seconds)
 
     def _open_record(self, blob: bytes | None, session: str) -> _Record | None:
         """Open the stored state; anything unreadable counts as lost (the path is replayed)."""
@@ -268,21 +279,23 @@ class UssdService:
         try:
             data = json.loads(self._cipher.open(blob, _context("s", session)))
             state = State.from_dict(data["s"])
-            return _Record(text=data["t"], state=state, reply=UssdReply(*data["r"]))
+            reply = UssdReply(*data["r"])
+            return _Record(data["t"], state, reply, _case_key(data))
         except (CryptoError, FlowError, ValueError, KeyError, TypeError):
             return None
 
-    def _saved_for_resume(self, hop: _Hop) -> State | None:
-        """The unfinished report this number left, if any (read with the lock)."""
+    def _saved_for_resume(self, hop: _Hop) -> tuple[State | None, str | None]:
+        """The unfinished report this number left and the digest its case is filed under."""
         for caller, key in zip(hop.callers, hop.resume_keys(), strict=True):
             blob = hop.values.get(key)
             if blob is None:
                 continue
             try:
-                return State.from_dict(json.loads(self._cipher.open(blob, _context("r", caller))))
+                data = json.loads(self._cipher.open(blob, _context("r", caller)))
+                return State.from_dict(data), _case_key(data)
             except (CryptoError, FlowError, ValueError, KeyError, TypeError):
-                return None
-        return None
+                return None, None
+        return None, None
 
     def _callers(self, phone: str, now: datetime) -> tuple[str, str]:
         """The caller's pseudonym in this period and the last (resume spans a period change)."""
@@ -303,6 +316,11 @@ def _extends(previous: str, text: str) -> bool:
 
 def _inputs(text: str) -> list[str]:
     return text.split("*") if text else []
+
+
+def _case_key(data: dict[str, object]) -> str | None:
+    key = data.get("c")
+    return key if isinstance(key, str) else None
 
 
 def _context(kind: str, key: str) -> bytes:

@@ -37,6 +37,20 @@ def test_too_many_reports_from_one_number_in_an_hour_get_a_polite_screen(
     assert len(service.cases()) == limit
 
 
+def test_an_urgent_report_at_the_limit_is_still_completed_and_shows_its_code(
+    service: RunningService,
+) -> None:
+    limit = service.settings.limits.reports_per_hour
+    phone = service.phone("+258841119006")
+    for _ in range(limit - 1):
+        file_report(phone, danger=False)
+    # The urgent commit is the limit-th case; sending the rest must not be refused for it.
+    code = file_report(phone, danger=True)
+    assert TOO_MANY not in phone.screen
+    assert len(service.cases()) == limit
+    assert code in phone.screen
+
+
 def test_concurrent_copies_of_the_final_hop_commit_one_case_and_show_one_code(
     service: RunningService,
 ) -> None:

@@ -23,10 +23,11 @@ from sqlalchemy import func, select, update
 from config.settings import Settings
 from crypto import ContactOpener, KeyStore
 from service.bootstrap.web import WebContainer
+from service.casework.vocab import OPEN_STATUSES
 from service.cli.main import main
 from service.messaging.outbound import open_sms
 from service.storage.casework_models import OutboundSms
-from service.storage.models import OutboxJob
+from service.storage.models import Case, OutboxJob
 from tests.support.apps import make_app, production_settings
 from tests.support.canary import leaks, variants_of_number
 from tests.support.fake_aggregator import (
@@ -36,7 +37,7 @@ from tests.support.fake_aggregator import (
     SmsHandset,
     post_delivery_report,
 )
-from tests.support.journeys import file_report
+from tests.support.journeys import code_on, file_report
 from tests.support.live_server import serve
 from tests.support.phone import Phone
 
@@ -255,3 +256,49 @@ def _status(live: Service) -> str | None:
 
 def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-3000:] if log.exists() else "(no worker log)"
+
+
+def test_in_danger_the_officer_is_alerted_with_province_and_contact_and_cancel_keeps_the_case(
+    live: Service, worker: WorkerProcess, worker_log: Path
+) -> None:
+    counsellor = live.add_officer("Apoio Sofala", "psychosocial")
+    elsewhere = live.add_officer("Coordenacao Gaza", "coordinator", province="gaza")
+    reporter = _number()
+    aggregator = live.aggregator
+    phone = live.phone(reporter)
+
+    phone.dial()
+    phone.send("1")  # tell what happened
+    phone.send("1")  # forced sex
+    assert "contactar" in phone.send("1")  # in danger now: yes -> committed, then contact
+    with live.container.sessions() as db:
+        [case] = db.scalars(select(Case)).all()
+        assert (case.stage, case.urgent) == ("urgent", True)
+    phone.send("2")  # by call
+    alerted = phone.send("5")  # Sofala
+    assert "Estamos a avisar quem pode ajudar" in alerted and "119" in alerted
+    assert not phone.ended
+
+    assert aggregator.wait_for(lambda: len(aggregator.to(counsellor)) == 1), _tail(worker_log)
+    [alert] = aggregator.to(counsellor)
+    assert alert.startswith("URGENTE: caso ") and ", Sofala." in alert
+    assert "Contacto: ligar (TEL)." in alert
+    code = alert.split()[2].rstrip(",")
+
+    for answer in ("1", "1", "1", "1"):  # on past the alert; today; client; health care
+        phone.send(answer)
+    kept = phone.send("4")  # cancel
+    assert phone.ended
+    assert "O alerta ja foi" in kept and "Cancelado" not in kept
+    assert code_on(kept) == code
+
+    with live.container.sessions() as db:
+        [case] = db.scalars(select(Case)).all()
+        assert case.status in OPEN_STATUSES
+        assert (case.province, case.contact, case.urgent) == ("sofala", "call", True)
+        assert case.help is None  # what came after the alert was cancelled, not kept
+    # The officer can act on it: the number, because the reporter allowed a call.
+    live.handset(counsellor).text(f"TEL {code}")
+    assert aggregator.wait_for(lambda: len(aggregator.to(counsellor)) == 2), _tail(worker_log)
+    assert reporter in aggregator.to(counsellor)[-1]
+    assert aggregator.to(elsewhere) == []

@@ -9,6 +9,7 @@ import pytest
 from flows.case_code import make_code
 from tests.support.backends import RunningService
 from tests.support.journeys import (
+    CANCEL,
     EARLIER,
     HELP_TYPES,
     MAIN,
@@ -48,7 +49,6 @@ def test_a_full_report_is_committed_sealed_and_answered_with_a_code(
         "province": "sofala",
         "help": "health",
         "contact": "sms",
-        "police_ok": "no",
         "description": "Aconteceu no bar",
     }
     assert service.open_contact(case) == "+258841110001"
@@ -105,7 +105,7 @@ def test_a_new_case_is_written_whole_with_the_job_that_assigns_it(service: Runni
 def test_saying_you_are_in_danger_commits_an_urgent_case_at_once(service: RunningService) -> None:
     phone = service.phone("+258861110003")
     open_menu(phone, "pt")
-    for answer in report_answers()[:4]:  # up to "in danger now: yes"
+    for answer in report_answers()[:3]:  # up to "in danger now: yes"
         phone.send(answer)
     # The session drops here; the urgent case already exists.
     [case] = service.cases()
@@ -126,7 +126,7 @@ def test_cancelling_at_the_confirm_screen_stores_nothing(
     open_menu(phone, lang)
     for answer in report_answers(danger=False):
         phone.send(answer)
-    screen = phone.send("2")  # cancel
+    screen = phone.send(CANCEL)
     assert phone.ended and screen == system_text("report.cancelled", lang)
     assert service.cases() == []
 
@@ -215,7 +215,7 @@ def test_a_session_cut_off_mid_report_can_be_resumed_by_the_same_number(
     phone = service.phone("+258841110017")
     open_menu(phone, "pt")
     answers = report_answers(danger=False)
-    for answer in answers[:7]:
+    for answer in answers[:5]:
         phone.send(answer)
     where_it_stopped = phone.screen
 
@@ -223,7 +223,7 @@ def test_a_session_cut_off_mid_report_can_be_resumed_by_the_same_number(
     assert "Continuar" in prompt
     assert "Sofala" not in prompt and "Cliente" not in prompt  # nothing typed is revealed
     assert phone.send("1") == where_it_stopped
-    for answer in answers[7:]:
+    for answer in answers[5:]:
         phone.send(answer)
     phone.send("1")
     assert phone.ended and "Recebido" in phone.screen
@@ -295,3 +295,33 @@ def test_a_reporter_checking_with_the_right_pin_is_never_locked_out(
     phone = service.phone("+258841110032")
     for _ in range(service.settings.limits.status_misses_before_lock + 2):
         assert "recebido" in check_case(phone, code, "8642").lower()
+
+
+def test_a_session_cut_off_after_the_urgent_commit_resumes_into_the_same_case(
+    service: RunningService,
+) -> None:
+    phone = service.phone("+258841110040")
+    open_menu(phone, "pt")
+    for answer in report_answers()[:3]:  # up to "in danger now: yes": committed
+        phone.send(answer)
+    assert "Continuar" in phone.dial()  # cut off; a new session from the same number
+    phone.send("1")  # continue
+    phone.send("2")  # by call
+    assert "Estamos a avisar" in phone.send("5")  # Sofala: alerted
+    [case] = service.cases()
+    assert (case.stage, case.province, case.contact) == ("urgent", "sofala", "call")
+
+
+def test_starting_again_after_an_urgent_commit_files_a_new_case(service: RunningService) -> None:
+    phone = service.phone("+258841110041")
+    open_menu(phone, "pt")
+    for answer in report_answers()[:3]:
+        phone.send(answer)
+    phone.dial()
+    phone.send("2")  # start again
+    for answer in [*report_answers(danger=False), "1"]:
+        phone.send(answer)
+    assert phone.ended and "Recebido" in phone.screen
+    first, second = service.cases()
+    assert (first.stage, first.province) == ("urgent", None)
+    assert (second.stage, second.province, second.urgent) == ("final", "sofala", True)

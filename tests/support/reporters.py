@@ -13,7 +13,7 @@ from sqlalchemy import select
 from crypto import KeyStore, SecretHasher
 from service.storage.models import Case
 from tests.support.backends import RunningService
-from tests.support.journeys import CODE, report_answers
+from tests.support.journeys import CODE, finish_answers, report_answers
 from tests.support.phone import Phone
 
 
@@ -32,7 +32,7 @@ def persistent_reporter(
     """File one report, redialling after cut-offs and resuming where the service offers it."""
     outcome = Outcome()
     phone = Phone(base_url, number, token, busy_ok=True)  # they meet outages and try again
-    answers = [*report_answers(danger=False, description=f"fault {number[-4:]}"), "1"]
+    answers = [*report_answers(danger=False), *finish_answers(f"fault {number[-4:]}")]
     seen: dict[str, int] = {}  # screen text -> how many answers had been given to reach it
     for _ in range(attempts):
         try:

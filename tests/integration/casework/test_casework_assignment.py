@@ -90,15 +90,69 @@ def test_an_urgent_alert_says_urgent_and_gives_fifteen_minutes(world: World) -> 
     assert "saude" in alert
 
 
-def test_an_urgent_case_without_a_province_yet_goes_to_a_coordinator_then_to_the_right_officer(
+URGENT_ONLY = {"help": None, "contact": None, "when": None, "who": None, "police_ok": None}
+
+
+def test_an_urgent_case_is_alerted_once_contact_and_province_are_in_naming_both(
+    world: World,
+) -> None:
+    coordinator, _ = world.officer("Coord", role="coordinator", province="gaza")
+    counsellor, counsellor_phone = world.officer("Conselho", role="psychosocial")
+    session = "s" * 32
+    urgent = world.file(
+        stage="urgent", session=session, what="rape", danger="yes", province=None, pin=None,
+        **URGENT_ONLY,
+    )  # fmt: skip
+    world.drain()
+    assert world.holder(urgent.case_id) is None  # the alert waits for the next two answers
+    assert world.outbound() == []
+
+    located = world.file(
+        stage="alert", session=session, what="rape", danger="yes", pin=None,
+        **{**URGENT_ONLY, "province": "sofala", "contact": "call"},
+    )  # fmt: skip
+    world.drain()
+    assert located.case_id == urgent.case_id
+    assert world.holder(urgent.case_id) == counsellor != coordinator
+    [alert] = world.inbox(counsellor_phone)
+    assert alert.startswith(f"URGENTE: caso {urgent.code}, Sofala.")
+    assert "Contacto: ligar (TEL)." in alert
+
+
+def test_an_urgent_case_cut_off_before_its_province_is_alerted_by_the_sweep_after_a_minute(
+    world: World,
+) -> None:
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+    from service.casework.maintenance import assign_orphans
+
+    coordinator, coordinator_phone = world.officer("Coord", role="coordinator", province="gaza")
+    world.officer("Saude", role="health_liaison", province="sofala")
+    urgent = world.file(
+        stage="urgent", what="rape", danger="yes", province=None, pin=None, **URGENT_ONLY
+    )
+    world.drain()
+    created = world.case(urgent.case_id).created_at
+    with freeze_time(created + timedelta(seconds=50)):
+        assert assign_orphans(world.ctx) == 0  # still waiting for the reporter's answers
+    with freeze_time(created + timedelta(seconds=61)):
+        assert assign_orphans(world.ctx) == 1
+    world.drain()
+    assert world.holder(urgent.case_id) == coordinator
+    [alert] = world.inbox(coordinator_phone)
+    assert "sem provincia" in alert and "Contacto: a definir." in alert
+
+
+def test_an_urgent_case_held_by_a_coordinator_moves_to_the_right_officer_on_its_final_answers(
     world: World,
 ) -> None:
     coordinator, _ = world.officer("Coord", role="coordinator", province="gaza")
     health, health_phone = world.officer("Saude", role="health_liaison", province="sofala")
     session = "s" * 32
     urgent = world.file(
-        stage="urgent", session=session, what="rape", danger="yes", province=None,
-        help=None, contact=None, when=None, who=None, police_ok=None, pin=None,
+        stage="alert", session=session, what="rape", danger="yes", pin=None,
+        **{**URGENT_ONLY, "province": "unknown", "contact": "sms"},
     )  # fmt: skip
     world.drain()
     assert world.holder(urgent.case_id) == coordinator

@@ -38,11 +38,34 @@ def test_sexual_violence_within_three_days_opens_the_pep_window_and_is_urgent(
     assert envelope.sexual
 
 
-@pytest.mark.parametrize("when", ["this_week", "earlier"])
+@pytest.mark.parametrize("when", ["days_4_5", "this_week", "earlier"])
 def test_sexual_violence_older_than_three_days_is_not_in_the_pep_window(when: str) -> None:
-    envelope = derive_envelope("report", _report(what="rape", when=when), NOW)
+    envelope = derive_envelope("report", _report(what="attempted_rape", when=when), NOW)
     assert not envelope.pep_window
     assert not envelope.urgent
+
+
+@pytest.mark.parametrize("what", ["rape", "condom_refused"])
+@pytest.mark.parametrize("when", ["today", "days_2_3", "days_4_5"])
+def test_a_possible_pregnancy_within_120_hours_is_urgent_like_pep(what: str, when: str) -> None:
+    envelope = derive_envelope("report", _report(what=what, when=when), NOW)
+    assert envelope.ec_window
+    assert envelope.urgent
+
+
+def test_four_or_five_days_after_forced_sex_only_the_contraception_window_is_open() -> None:
+    envelope = derive_envelope("report", _report(what="rape", when="days_4_5"), NOW)
+    assert envelope.ec_window
+    assert not envelope.pep_window
+
+
+@pytest.mark.parametrize(
+    ("what", "when"),
+    [("rape", "this_week"), ("rape", "earlier"), ("attempted_rape", "today"),
+     ("touching", "today"), ("beating", "today")],
+)  # fmt: skip
+def test_no_penetration_or_too_late_closes_the_contraception_window(what: str, when: str) -> None:
+    assert not derive_envelope("report", _report(what=what, when=when), NOW).ec_window
 
 
 def test_unwanted_touching_is_sexual_but_not_pep_relevant() -> None:
@@ -99,12 +122,17 @@ def test_unknown_codes_never_reach_the_envelope() -> None:
         ("today", date(2025, 3, 10)),
         ("yesterday", date(2025, 3, 10)),
         ("days_2_3", date(2025, 3, 3)),
+        ("days_4_5", date(2025, 3, 3)),
         ("this_week", date(2025, 3, 3)),
         ("earlier", None),
     ],
 )
 def test_the_incident_date_is_only_the_week_it_began_in(when: str, week_start: date) -> None:
     assert derive_envelope("report", _report(when=when), NOW).incident_date_coarse == week_start
+
+
+def test_a_province_the_reporter_does_not_know_routes_like_no_province() -> None:
+    assert derive_envelope("report", _report(province="unknown"), NOW).province is None
 
 
 def test_trafficking_and_children_trigger_the_child_protection_protocol() -> None:
@@ -147,15 +175,20 @@ def test_the_flow_codes_and_the_envelope_vocabularies_agree(bundle: Bundle) -> N
     def codes(screen: str) -> set[str]:
         return {option.code for option in bundle.screens[screen].options}
 
-    subtypes = {
-        option.code
-        for sid, screen in bundle.screens.items()
-        if sid.startswith("report.what.")
-        for option in screen.options
-    }
-    assert subtypes == set(GBV_TYPES)
-    assert codes("report.who") == PERPETRATORS
-    assert codes("report.province") == PROVINCES == codes("help.province")
+    def answers(prefix: str) -> set[str]:
+        # Options that lead on to a narrower list are groups, not answers.
+        return {
+            option.code
+            for sid, screen in bundle.screens.items()
+            if sid.startswith(prefix)
+            for option in screen.options
+            if option.next is None
+        }
+
+    assert answers("report.what") == set(GBV_TYPES)
+    assert answers("report.who") == PERPETRATORS
+    assert codes("report.province") == PROVINCES | {"unknown"} == codes("report.urgent.province")
+    assert codes("help.province") == PROVINCES
     assert codes("report.help") == REPORT_HELP
     assert codes("help.type") == HELP_TYPES
     assert codes("report.contact") == CONTACTS == codes("help.contact")

@@ -6,6 +6,7 @@ import pytest
 
 from flows import Bundle, CheckCase, QuickExit, SubmitCase, offer_resume, replay, step
 from flows.case_code import make_code
+from flows.loader import build_bundle, read_packaged_data
 from flows.transcript import run_transcript
 
 GOOD_CODE = make_code("12345678")
@@ -40,14 +41,15 @@ def test_asking_for_a_callback_skips_the_contact_question(bundle: Bundle) -> Non
         < Que apoio precisa?
         < 1. Que nos liguem
         > 1
-        < Em que provincia?
+        < Provincia?
         > 0
         < Que apoio precisa?
+        < 2. Cuidados de saude urgentes
         > 2
         < Podemos contactar este numero?
         > 1
-        < Em que provincia?
-        > 98
+        < Provincia?
+        < 11. Niassa
         > 9
         < PIN de 4 numeros
         > 2580
@@ -135,7 +137,7 @@ def test_a_rights_page_can_be_paged_back_and_left_for_another_topic(bundle: Bund
         > (dial)
         > 4
         < Os seus direitos:
-        < 1. Saude sem queixa, PPE em 72h
+        < 1. Saude, remedio urgente
         > 1
         < Tem direito a atendimento de saude sem queixa
         < 98. Mais
@@ -148,7 +150,7 @@ def test_a_rights_page_can_be_paged_back_and_left_for_another_topic(bundle: Bund
         > 2
         < Se for detida ou detido
         > 1
-        < Opcao invalida.
+        < Nao valido.
         """,
     )
 
@@ -173,7 +175,7 @@ def test_the_language_can_be_switched_both_ways_from_the_main_menu(bundle: Bundl
 
 
 def test_back_returns_to_the_previous_question_and_forgets_its_answer(bundle: Bundle) -> None:
-    result = replay(bundle, ["1", "2", "1", "2", "0"])
+    result = replay(bundle, ["1", "3", "1", "2", "0"])
     assert result.screen.key == "report.danger"
     assert result.state.answers == {"what": "beating"}
     result = step(bundle, result.state, "0")
@@ -181,16 +183,29 @@ def test_back_returns_to_the_previous_question_and_forgets_its_answer(bundle: Bu
     assert result.state.answers == {}
 
 
-def test_back_on_a_later_page_goes_to_the_previous_page_first(bundle: Bundle) -> None:
+def test_back_on_a_later_page_goes_to_the_previous_page_first() -> None:
+    flows_data, texts_data = read_packaged_data()
+    # Labels long enough that the "what else" list needs a second page.
+    for lang in texts_data.values():
+        texts = lang["texts"]
+        assert isinstance(texts, dict)
+        for key in ("what.attempted_rape", "what.touching", "what.complaint_refused"):
+            texts[key] = texts[key] + " " + "x" * 30
+    paged = build_bundle(flows_data, texts_data)
     run_transcript(
-        bundle,
+        paged,
         """
         > (dial)
         > 1
+        > 7
+        < 98. Mais
+        <! 6.
         > 98
-        < 5. Detencao ou queixa recusada
+        < 6. Nada disto
         > 0
-        < 1. Relacoes forcadas ou toques
+        < 1. Tentaram forcar relacoes
+        > 0
+        < O que houve?
         > 0
         < Menu principal
         > 0
@@ -202,7 +217,7 @@ def test_back_on_a_later_page_goes_to_the_previous_page_first(bundle: Bundle) ->
 
 
 def test_double_zero_returns_to_the_main_menu_and_drops_the_answers(bundle: Bundle) -> None:
-    result = replay(bundle, ["1", "2", "1", "2", "00"])
+    result = replay(bundle, ["1", "3", "1", "2", "00"])
     assert result.screen.key == "main.title"
     assert result.state.answers == {}
     assert result.state.stack == ("main",)
@@ -245,13 +260,13 @@ def test_three_misses_in_a_session_end_it_politely(bundle: Bundle) -> None:
         """
         > (dial)
         > 7
-        < Opcao invalida.
+        < Nao valido.
         < Menu principal
         = CON
         > 1
         > 42
-        < Opcao invalida.
-        < O que aconteceu?
+        < Nao valido.
+        < 1. Relacoes forcadas
         > abc
         = END
         < Vamos parar por agora.
@@ -265,7 +280,7 @@ def test_a_cut_off_session_can_be_continued_where_it_was(bundle: Bundle) -> None
         """
         > (dial)
         > 1
-        > 2
+        > 3
         > 1
         > (resume)
         < Tem uma sessao por acabar.
@@ -275,10 +290,10 @@ def test_a_cut_off_session_can_be_continued_where_it_was(bundle: Bundle) -> None
         > 1
         < Esta em perigo agora?
         > 2
-        < Quando foi?
+        < Quem fez isto?
         """,
     )
-    saved = replay(bundle, ["1", "2", "1"]).state
+    saved = replay(bundle, ["1", "3", "1"]).state
     resumed = step(bundle, offer_resume(bundle, saved).state, "1")
     assert resumed.state == saved
 
@@ -295,7 +310,7 @@ def test_a_cut_off_session_can_be_started_again_from_the_main_menu(bundle: Bundl
         > (resume)
         < You have an unfinished session.
         > 9
-        < Invalid option.
+        < Not valid.
         > 2
         < Main menu
         """,
@@ -309,7 +324,7 @@ def test_a_cut_off_session_can_be_started_again_from_the_main_menu(bundle: Bundl
 def test_the_resume_prompt_reveals_nothing_typed(bundle: Bundle) -> None:
     from flows import render_ussd
 
-    saved = replay(bundle, ["1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "segredo"]).state
+    saved = replay(bundle, ["1", "1", "2", "1", "5", "1", "1", "2", "segredo"]).state
     assert saved.answers["description"] == "segredo"
     prompt = offer_resume(bundle, saved)
     text = render_ussd(bundle, saved.lang, prompt.screen)

@@ -131,5 +131,46 @@ def test_portuguese_texts_are_written_with_their_accents() -> None:
     _, texts_data = read_packaged_data()
     pt = texts_data["pt"]["texts"]
     assert isinstance(pt, dict)
-    assert pt["sys.invalid"] == "Opção inválida."
+    assert pt["sys.invalid"] == "Não válido."
     assert pt["province.zambezia"] == "Zambézia"
+
+
+def test_a_branch_on_an_answer_no_screen_asks_for_is_refused() -> None:
+    def change(flows: Raw, texts: dict[str, Raw]) -> None:
+        flows["screens"]["report.help"]["branches"][0]["if"] = {"helpp": ["police"]}
+
+    with pytest.raises(FlowError, match=r"'report\.help' names answer 'helpp'"):
+        _broken(change)
+
+
+def test_a_submit_keeping_an_answer_no_screen_asks_for_is_refused() -> None:
+    def change(flows: Raw, texts: dict[str, Raw]) -> None:
+        cancel = flows["screens"]["report.finish"]["options"][3]
+        cancel["branches"][0]["submit"]["keep"].append("provinse")
+
+    with pytest.raises(FlowError, match=r"names answer 'provinse'"):
+        _broken(change)
+
+
+def test_a_branch_to_a_missing_screen_is_refused() -> None:
+    def change(flows: Raw, texts: dict[str, Raw]) -> None:
+        flows["screens"]["report.who"]["branches"][0]["next"] = "report.nowhere"
+
+    with pytest.raises(FlowError, match=r"missing screen 'report\.nowhere'"):
+        _broken(change)
+
+
+def test_a_branch_without_a_condition_is_refused() -> None:
+    def change(flows: Raw, texts: dict[str, Raw]) -> None:
+        flows["screens"]["report.who"]["branches"][0]["if"] = {}
+
+    with pytest.raises(FlowError, match="a branch needs at least one condition"):
+        _broken(change)
+
+
+def test_an_unknown_submit_stage_is_refused() -> None:
+    def change(flows: Raw, texts: dict[str, Raw]) -> None:
+        flows["screens"]["report.urgent.province"]["submit"]["stage"] = "later"
+
+    with pytest.raises(FlowError, match=r"stage urgent\|alert\|final"):
+        _broken(change)
