@@ -20,7 +20,11 @@ from service.casework.routing import (
     may_see,
     should_reroute,
 )
-from service.casework.vocab import CLOSED, OPEN_STATUSES
+from service.casework.vocab import ASSIGNED, CLOSED, OPEN_STATUSES
+
+# A new holder resets an early status to "assigned"; later stages (in contact, referred,
+# follow-up) are kept. The one status table says which are early; the name stays importable here.
+from service.casework.vocab import EARLY_STATUSES as EARLY_STATUSES
 from service.messaging.outbound import OFFICER
 from service.storage.casework_models import Assignment, Officer
 from service.storage.models import Case
@@ -31,8 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ACTOR = "worker"
-# Statuses a new holder resets to "assigned"; later stages (referred, follow-up) are kept.
-EARLY_STATUSES = frozenset({"received", "assigned", "acknowledged", "reopened"})
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,7 @@ def hand_to_next(
     db.add(assignment)
     db.flush()
     if case.status in EARLY_STATUSES:
-        case.status = "assigned"
+        case.status = ASSIGNED
     case.updated_at = now
     record_event(
         db, at=now, actor=ACTOR, action="assigned", case_id=case.id, officer_id=chosen.id,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crypto import ContactSealer, SecretHasher
 from service.casework.audit import record_event
 from service.casework.texts import LANGUAGES
-from service.casework.vocab import PROVINCES, ROLES, province_code, role_code
+from service.casework.vocab import OPEN_STATUSES, PROVINCES, ROLES, province_code, role_code
 from service.storage.casework_models import Assignment, Officer
 from service.storage.models import Case, OutboxJob
 
@@ -187,7 +187,7 @@ class OfficerRegistry:
             select(Assignment.case_id)
             .join(Case, Case.id == Assignment.case_id)
             .where(Assignment.officer_id == officer_id, Assignment.ended_at.is_(None))
-            .where(Case.status != "closed")
+            .where(Case.status.in_(OPEN_STATUSES))
         ).all()
         now = self._clock()
         rows = [OutboxJob(job="reassign_case", case_id=c, created_at=now) for c in case_ids]

@@ -6,23 +6,12 @@ from typing import TYPE_CHECKING
 
 from service.casework.assignment import lock_case, open_case_code
 from service.casework.followups import FollowUps
+from service.casework.vocab import STATUS_TABLE
 from service.messaging.outbound import REPORTER
 from service.storage.models import Case
 
 if TYPE_CHECKING:
     from service.casework.context import CaseworkContext
-
-# The reporter-facing word for each stage, and how far along each internal status is.
-WORD_RANK = {"handled": 1, "referred": 2, "concluded": 3}
-STATUS_RANK = {
-    "acknowledged": 1,
-    "in_contact": 1,
-    "reopened": 1,
-    "assigned": 1,
-    "referred": 2,
-    "follow_up": 2,
-    "closed": 3,
-}
 
 
 def notify_reporter(ctx: CaseworkContext, case_id: int | None, word: str) -> None:
@@ -34,7 +23,8 @@ def notify_reporter(ctx: CaseworkContext, case_id: int | None, word: str) -> Non
         case = lock_case(db, case_id)
         if case is None or not _wants_sms(case):
             return
-        if STATUS_RANK.get(case.status, 0) != WORD_RANK[word]:
+        status = STATUS_TABLE.get(case.status)
+        if status is None or status.word != word:
             # The case moved on before this job ran: the later update says what matters, and a
             # shared phone should not show a stale one after it.
             return
