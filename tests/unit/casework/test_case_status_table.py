@@ -41,7 +41,7 @@ def test_each_status_shows_the_reporter_one_of_the_four_neutral_words() -> None:
 
 def test_only_a_closed_case_is_closed_and_early_means_nobody_acted_beyond_acknowledging() -> None:
     assert set(LIFECYCLE) - OPEN_STATUSES == {"closed"}
-    assert EARLY_STATUSES == {"received", "assigned", "acknowledged", "reopened"}
+    assert {"received", "assigned", "acknowledged", "reopened"} == EARLY_STATUSES
 
 
 def test_a_status_missing_from_the_table_reads_being_handled_never_more() -> None:
@@ -53,12 +53,12 @@ def test_the_old_names_are_the_tables_own_sets() -> None:
     assert assignment.EARLY_STATUSES is EARLY_STATUSES
     assert officer_commands.EARLY_STATUSES is EARLY_STATUSES
     assert vocab.CLOSED == "closed"
-    assert status_check.STATUS_SCREENS == {
+    assert {
         name: f"status.{reporter_word(name)}" for name in LIFECYCLE
-    }
-    assert reporter_commands.STATUS_TEXTS == {
+    } == status_check.STATUS_SCREENS
+    assert {
         f"status.{word}": f"reporter.{word}" for word in REPORTER_WORDS
-    }
+    } == reporter_commands.STATUS_TEXTS
 
 
 def test_every_word_has_a_ussd_screen_and_an_sms_text_in_every_language() -> None:
