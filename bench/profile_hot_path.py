@@ -64,11 +64,7 @@ HOT_SPOTS: tuple[tuple[str, str, str], ...] = (
         "parse_ussd",
         "parse + validate the callback",
     ),
-    (
-        "service/messaging/africastalking/callbacks.py",
-        "normalise_phone",
-        "phonenumbers parse/validate",
-    ),
+    ("service/messaging/phone_numbers.py", "normalise_phone", "phonenumbers parse/validate"),
     ("service/web/webhooks.py", "require_token", "token check"),
 )
 
