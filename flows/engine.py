@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from flows.case_code import is_valid, normalise
+from flows.errors import FlowError
 from flows.model import (
     Bundle,
     CheckCase,
@@ -220,7 +221,8 @@ def _advance(
     if sdef.check_case:
         effects.append(CheckCase(code=answers.get("code", ""), pin=value or ""))
     target = (option.next if option else None) or sdef.next
-    assert target is not None  # validation proves every answer leads somewhere
+    if target is None:  # validation proves every answer leads somewhere; say so if it did not
+        raise FlowError(f"screen {sdef.id!r} leads nowhere")
     lang = option.lang if option is not None and option.lang else state.lang
     if target == bundle.start:
         moved = State(lang, (target,), misses=state.misses)

@@ -198,11 +198,22 @@ def hand_to_next(
         db, at=now, actor=ACTOR, action="assigned", case_id=case.id, officer_id=chosen.id,
         detail=reason,
     )  # fmt: skip
-    officer = db.get(Officer, chosen.id)
-    assert officer is not None
+    officer = officer_row(db, chosen.id)
     followups.sms_ids.append(alert_officer(ctx, db, case, assignment, officer))
     followups.deadlines.append((assignment.ack_deadline, assignment.id))
     return assignment
+
+
+class MissingOfficer(LookupError):
+    """An officer the case rules just chose or read is not in the database (never deleted)."""
+
+
+def officer_row(db: Session, officer_id: int) -> Officer:
+    """The officer's row; MissingOfficer if it is gone (a check that survives `python -O`)."""
+    officer = db.get(Officer, officer_id)
+    if officer is None:
+        raise MissingOfficer(f"officer {officer_id} is not in the database")
+    return officer
 
 
 def turns_on_case(db: Session, case_id: int) -> dict[int, int]:

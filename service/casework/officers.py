@@ -44,7 +44,7 @@ class OfficerView:
         return "…" + self.phone_tail
 
 
-def officer_phone(raw: str) -> str:
+def normalise_officer_phone(raw: str) -> str:
     """The officer's number in E.164; OfficerError says only "invalid number"."""
     try:
         return normalise_phone(raw)
@@ -89,7 +89,7 @@ class OfficerRegistry:
 
     def add(self, *, name: str, phone: str, province: str, role: str, lang: str = "pt") -> int:
         """Register an officer on duty; return their id."""
-        e164 = officer_phone(phone)
+        e164 = normalise_officer_phone(phone)
         now = self._clock()
         officer = Officer(
             ref=secrets.token_hex(16),
@@ -127,7 +127,7 @@ class OfficerRegistry:
         Returns the outbox rows that reassign them: a liaison moved into a police role must not
         keep a case whose perpetrators are police (the conflict-of-interest rule).
         """
-        e164 = officer_phone(phone) if phone is not None else None
+        e164 = normalise_officer_phone(phone) if phone is not None else None
         try:
             with self.sessions.begin() as db:
                 officer = self._get(db, officer_id)

@@ -21,18 +21,18 @@ def notify_reporter(ctx: CaseworkContext, case_id: int | None, word: str) -> Non
     followups = FollowUps()
     with ctx.sessions.begin() as db:
         case = lock_case(db, case_id)
-        if case is None or not _wants_sms(case):
+        contact = _sms_contact(case) if case is not None else None
+        if case is None or contact is None:
             return
         status = STATUS_TABLE.get(case.status)
         if status is None or status.word != word:
             # The case moved on before this job ran: the later update says what matters, and a
             # shared phone should not show a stale one after it.
             return
-        assert case.contact_sealed is not None
         body = ctx.texts.render(case.lang, f"reporter.{word}", code=open_case_code(ctx, case))
         row = ctx.outbound.add(
             db,
-            recipient=ctx.opener.open_contact(case.contact_sealed, case.ref),
+            recipient=ctx.opener.open_contact(contact, case.ref),
             body=body,
             purpose="reporter_update",
             audience=REPORTER,
@@ -43,5 +43,8 @@ def notify_reporter(ctx: CaseworkContext, case_id: int | None, word: str) -> Non
     followups.run(ctx)
 
 
-def _wants_sms(case: Case) -> bool:
-    return case.contact == "sms" and not case.sms_opt_out and case.contact_sealed is not None
+def _sms_contact(case: Case) -> bytes | None:
+    """The sealed number of a reporter who agreed to SMS and did not send STOP, else None."""
+    if case.contact != "sms" or case.sms_opt_out:
+        return None
+    return case.contact_sealed

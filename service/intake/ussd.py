@@ -11,6 +11,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from config.settings import Limits
 from crypto import CryptoError, SecretHasher, StateCipher
 from flows import (
@@ -217,7 +219,7 @@ class UssdService:
                 lang=lang,
                 now=hop.now,
             )
-        except Exception:
+        except SQLAlchemyError:
             log.exception("case commit failed")
             if effect.stage == "urgent":
                 return screen, True  # The final submit tries again and creates the case.

@@ -191,7 +191,7 @@ class InProcessJobQueue:
                 self._busy += 1
             try:
                 run_job(job, args)
-            except Exception:
+            except Exception:  # The job runner is an edge, as rq's worker is: log, keep running.
                 log.exception("job %s failed; the sweeper will retry what it left", job)
             finally:
                 with self._wake:

@@ -21,7 +21,7 @@ from flows.case_status import RECEIVED
 
 
 def _same_as_created(context: DefaultExecutionContext) -> datetime | None:
-    value = context.get_current_parameters().get("created_at")  # type: ignore[no-untyped-call]
+    value = context.get_current_parameters().get("created_at")  # type: ignore[no-untyped-call]  # SQLAlchemy leaves it unannotated
     return value if isinstance(value, datetime) else None
 
 
