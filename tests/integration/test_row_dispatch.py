@@ -138,27 +138,27 @@ def test_with_redis_up_each_row_becomes_its_own_named_job_and_sms_rows_are_marke
     assert db.enqueued_at(OutboundSms, sms_id) is not None
 
 
-def test_a_sweep_requeues_only_the_rows_whose_job_redis_lost_and_marks_both_kinds(
-    db: Db, connection: redis.Redis
+@pytest.mark.parametrize("kind", ["sms", "outbox"])
+def test_a_sweep_requeues_only_the_rows_whose_job_redis_lost_and_marks_both(
+    db: Db, connection: redis.Redis, kind: str
 ) -> None:
     queue = RqJobQueue(connection)
     stale = utcnow() - LONG_AGO
-    lost_sms, held_sms = db.add_sms(stale), db.add_sms(stale)
-    queue.enqueue("workers.jobs.send_sms", held_sms, job_id=sms_job_id(held_sms))
-    assert SmsDispatcher(queue, db.sessions, utcnow).sweep() == 1
-    assert queued(connection, URGENT_QUEUE_NAME).count(sms_job_id(held_sms)) == 1
-    assert sms_job_id(lost_sms) in queued(connection, URGENT_QUEUE_NAME)
-    for sms_id in (lost_sms, held_sms):
-        marked = db.enqueued_at(OutboundSms, sms_id)
-        assert isinstance(marked, datetime) and marked > stale
-
-    lost_row, held_row = db.add_outbox(stale), db.add_outbox(stale)
-    queue.enqueue_outbox(held_row)
-    assert Dispatcher(queue, db.sessions, utcnow).sweep() == 1
-    assert queued(connection, QUEUE_NAME).count(outbox_job_id(held_row)) == 1
-    assert outbox_job_id(lost_row) in queued(connection, QUEUE_NAME)
-    for row_id in (lost_row, held_row):
-        marked = db.enqueued_at(OutboxJob, row_id)
+    if kind == "sms":
+        table, job_id, queue_name = OutboundSms, sms_job_id, URGENT_QUEUE_NAME
+        lost, held = db.add_sms(stale), db.add_sms(stale)
+        queue.enqueue("workers.jobs.send_sms", held, job_id=sms_job_id(held))
+        dispatcher: SmsDispatcher | Dispatcher = SmsDispatcher(queue, db.sessions, utcnow)
+    else:
+        table, job_id, queue_name = OutboxJob, outbox_job_id, QUEUE_NAME
+        lost, held = db.add_outbox(stale), db.add_outbox(stale)
+        queue.enqueue_outbox(held)
+        dispatcher = Dispatcher(queue, db.sessions, utcnow)
+    assert dispatcher.sweep() == 1
+    assert queued(connection, queue_name).count(job_id(held)) == 1
+    assert job_id(lost) in queued(connection, queue_name)
+    for row_id in (lost, held):
+        marked = db.enqueued_at(table, row_id)
         assert isinstance(marked, datetime) and marked > stale
 
 

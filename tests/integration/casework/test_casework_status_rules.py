@@ -5,21 +5,25 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from service.storage.models import Case
-from tests.integration.casework.conftest import World
+from tests.integration.casework.conftest import Filed, World
 
 
-def _set_status(world: World, case_id: int, status: str) -> None:
+def _held_case_at(world: World, status: str, *, acknowledged: bool = False) -> tuple[Filed, str]:
+    """A case held by a fresh officer, put at `status` as the desk may; and the officer's number."""
+    _, officer = world.officer("Ana", role="psychosocial")
+    filed = world.file()
+    world.drain()
+    if acknowledged:
+        world.text(officer, f"OK {filed.code}")
     with world.container.sessions.begin() as db:
-        db.execute(update(Case).where(Case.id == case_id).values(status=status))
+        db.execute(update(Case).where(Case.id == filed.case_id).values(status=status))
+    return filed, officer
 
 
 def test_a_reopened_case_is_early_its_holders_ok_acknowledges_it_and_the_reporter_hears(
     world: World,
 ) -> None:
-    _, officer = world.officer("Ana", role="psychosocial")
-    filed = world.file()
-    world.drain()
-    _set_status(world, filed.case_id, "reopened")
+    filed, officer = _held_case_at(world, "reopened")
     world.text(officer, f"OK {filed.code}")
     world.drain()
     assert world.case(filed.case_id).status == "acknowledged"
@@ -27,10 +31,7 @@ def test_a_reopened_case_is_early_its_holders_ok_acknowledges_it_and_the_reporte
 
 
 def test_a_case_in_contact_is_not_early_an_ok_keeps_its_stage(world: World) -> None:
-    _, officer = world.officer("Ana", role="psychosocial")
-    filed = world.file()
-    world.drain()
-    _set_status(world, filed.case_id, "in_contact")
+    filed, officer = _held_case_at(world, "in_contact")
     world.text(officer, f"OK {filed.code}")
     world.drain()
     assert world.case(filed.case_id).status == "in_contact"
@@ -40,11 +41,7 @@ def test_a_case_in_contact_is_not_early_an_ok_keeps_its_stage(world: World) -> N
 def test_a_follow_up_case_stays_at_the_referral_stage_when_another_referral_is_made(
     world: World,
 ) -> None:
-    _, officer = world.officer("Ana", role="psychosocial")
-    filed = world.file()
-    world.drain()
-    world.text(officer, f"OK {filed.code}")
-    _set_status(world, filed.case_id, "follow_up")
+    filed, officer = _held_case_at(world, "follow_up", acknowledged=True)
     world.text(officer, f"ENC {filed.code} 1")
     world.drain()
     assert world.case(filed.case_id).status == "follow_up"
