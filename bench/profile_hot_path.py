@@ -64,11 +64,7 @@ HOT_SPOTS: tuple[tuple[str, str, str], ...] = (
         "parse_ussd",
         "parse + validate the callback",
     ),
-    (
-        "service/messaging/africastalking/callbacks.py",
-        "normalise_phone",
-        "phonenumbers parse/validate",
-    ),
+    ("service/messaging/phone_numbers.py", "normalise_phone", "phonenumbers parse/validate"),
     ("service/web/webhooks.py", "require_token", "token check"),
 )
 
@@ -142,18 +138,18 @@ class Instruments:
             if tally is not None:
                 tally.pool_checkouts += 1
 
-        conn_cls.send_packed_command = send_packed_command  # type: ignore[method-assign]
-        redis.Redis.execute_command = execute_command  # type: ignore[method-assign]
-        redis.client.Pipeline.execute = pipeline_execute  # type: ignore[method-assign]
+        conn_cls.send_packed_command = send_packed_command  # type: ignore[method-assign]  # patched to count round trips
+        redis.Redis.execute_command = execute_command  # type: ignore[method-assign]  # patched to count round trips
+        redis.client.Pipeline.execute = pipeline_execute  # type: ignore[method-assign]  # patched to count round trips
         event.listen(engine, "before_cursor_execute", on_execute)
         event.listen(engine, "commit", on_commit)
         event.listen(engine.pool, "checkout", on_checkout)
         try:
             yield
         finally:
-            conn_cls.send_packed_command = original_send  # type: ignore[method-assign]
-            redis.Redis.execute_command = original_exec  # type: ignore[method-assign]
-            redis.client.Pipeline.execute = original_pipe  # type: ignore[method-assign]
+            conn_cls.send_packed_command = original_send  # type: ignore[method-assign]  # the patch undone
+            redis.Redis.execute_command = original_exec  # type: ignore[method-assign]  # the patch undone
+            redis.client.Pipeline.execute = original_pipe  # type: ignore[method-assign]  # the patch undone
             event.remove(engine, "before_cursor_execute", on_execute)
             event.remove(engine, "commit", on_commit)
             event.remove(engine.pool, "checkout", on_checkout)
@@ -285,7 +281,7 @@ def run_profile(
         for i, t in enumerate(instruments.tallies)
     ]
     stats = pstats.Stats(profiler)
-    raw: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = stats.stats  # type: ignore[attr-defined]
+    raw: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = stats.stats  # type: ignore[attr-defined]  # pstats keeps it undeclared
     total = max((v[3] for v in raw.values()), default=0.0)
     rows = [
         {
@@ -296,8 +292,8 @@ def run_profile(
         }
         for (file, line, name), (_cc, nc, tt, ct, _callers) in raw.items()
     ]
-    by_cum = sorted(rows, key=lambda r: -float(r["cumtime_ms_per_journey"]))[:top]  # type: ignore[arg-type]
-    by_tot = sorted(rows, key=lambda r: -float(r["tottime_ms_per_journey"]))[:top]  # type: ignore[arg-type]
+    by_cum = sorted(rows, key=lambda r: -float(r["cumtime_ms_per_journey"]))[:top]  # type: ignore[arg-type]  # rows mix str and float values
+    by_tot = sorted(rows, key=lambda r: -float(r["tottime_ms_per_journey"]))[:top]  # type: ignore[arg-type]  # rows mix str and float values
     spots = []
     for suffix, name, meaning in HOT_SPOTS:
         matches = [
@@ -321,7 +317,7 @@ def run_profile(
         for (file, _line, _name), r in zip(raw, rows, strict=True)
         if any(f"/{pkg}/" in file.replace(os.sep, "/") for pkg in OWN_PACKAGES)
     ]
-    by_own = sorted(own, key=lambda r: -float(r["cumtime_ms_per_journey"]))[:top]  # type: ignore[arg-type]
+    by_own = sorted(own, key=lambda r: -float(r["cumtime_ms_per_journey"]))[:top]  # type: ignore[arg-type]  # rows mix str and float values
     result: dict[str, object] = {
         "journeys": journeys,
         "journey": journey,

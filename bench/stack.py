@@ -343,7 +343,7 @@ def start_server(name: str, app: str, spec: ServerSpec, backends: Backends) -> S
         if process.poll() is not None:
             raise BenchError(f"{name} server exited at start:\n{server.log_tail()}")
         try:
-            with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as response:  # noqa: S310 - our own local server
                 if response.status == 200:
                     return server
         except OSError:

@@ -179,7 +179,7 @@ def measure(backends: Backends, seconds: float, cases: int = WORKER_CASES) -> di
                 break
             time.sleep(0.05)
         if worker.sent() == 0:
-            tail = open(worker.log_path, errors="replace").read()[-1500:]  # noqa: SIM115
+            tail = open(worker.log_path, errors="replace").read()[-1500:]  # noqa: SIM115 - read once, closed by the GC
             note = "no SMS sent"
             return {"status": "failed", "backlog_cases": backlog, "note": note, "log": tail}
         pids = worker.pids()

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from flows.case_code import is_valid, normalise
+from flows.errors import FlowError
 from flows.model import (
     Bundle,
     CheckCase,
@@ -230,7 +231,8 @@ def _way_on(
     for branch in sdef.branches:
         if branch.matches(answers):
             return branch.next, branch.submit or submit
-    assert sdef.next is not None  # validation proves every answer leads somewhere
+    if sdef.next is None:  # validation proves every answer leads somewhere; say so if it did not
+        raise FlowError(f"screen {sdef.id!r} leads nowhere")
     return sdef.next, submit
 
 

@@ -1,30 +1,52 @@
-"""Discreet-wording lint: screens a shared phone may show must not name what happened."""
+"""Discreet-wording lint: screens and texts a shared phone may show must not name what happened.
+
+One deny-list (`flows/data/denied_words.json`) and one lint, for USSD screens here and for the
+SMS templates (`service/casework/texts.py` calls `denied_words`).
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 from flows.model import Bundle
 from flows.text_fold import fold_ascii
-
-# Matched as word beginnings on folded lower-case text, so "policia", "violencia", "sexual",
-# "abuso" and their English twins are all caught. Portuguese and English together: a screen
-# in either language can be seen by the same person.
-DENIED_STEMS = (
-    "violen", "viola", "rape", "estupr", "abus", "assault", "agress", "polic",
-    "sex", "prostitu", "hiv", "sida", "aids", "pep", "ppe", "gbv", "crime", "denunc",
-    "queixa", "complain", "arrest", "deten", "detid", "trafic", "traffick", "vitim", "victim",
-)  # fmt: skip
-_DENIED = re.compile(r"\b(" + "|".join(DENIED_STEMS) + r")", re.IGNORECASE)
 
 # Screens and texts a curious onlooker may see without the reporter choosing to go deeper.
 EXPOSED_PREFIXES = ("sys.", "status.", "nav.")
 
 
+@dataclass(frozen=True)
+class DenyList:
+    """Word beginnings denied in any word, and words denied only whole."""
+
+    stems: tuple[str, ...]
+    words: tuple[str, ...]
+
+
+@cache
+def deny_list() -> DenyList:
+    """Read the packaged deny-list (once)."""
+    raw = resources.files("flows").joinpath("data/denied_words.json").read_text(encoding="utf-8")
+    data = json.loads(raw)
+    return DenyList(tuple(data["stems"]["list"]), tuple(data["words"]["list"]))
+
+
+@cache
+def _pattern() -> re.Pattern[str]:
+    found = deny_list()
+    stems = (re.escape(stem) + r"\w*" for stem in found.stems)
+    words = (re.escape(word) + r"\b" for word in found.words)
+    return re.compile(r"\b(?:" + "|".join([*stems, *words]) + ")")
+
+
 def denied_words(text: str) -> tuple[str, ...]:
-    """Return the denied word beginnings found in a text (accents folded first)."""
-    return tuple(sorted({match.lower() for match in _DENIED.findall(fold_ascii(text))}))
+    """Return the denied words found in a text (lower case, accents folded first)."""
+    return tuple(sorted(set(_pattern().findall(fold_ascii(text).lower()))))
 
 
 def exposed_text_keys(bundle: Bundle) -> set[str]:

@@ -67,7 +67,7 @@ def render_ussd(bundle: Bundle, lang: str, screen: Screen) -> str:
     cached = bundle.layout_cache.get(key)
     if cached is None:
         cached = bundle.layout_cache[key] = _render(bundle, lang, screen)
-    return cached  # type: ignore[return-value]
+    return cached  # type: ignore[return-value]  # "ussd" keys hold str: one cache, three kinds
 
 
 def _render(bundle: Bundle, lang: str, screen: Screen) -> str:
@@ -130,7 +130,7 @@ def menu_layout(
     cached = bundle.layout_cache.get(key)
     if cached is None:
         cached = bundle.layout_cache[key] = _split_menu(bundle, lang, sdef, is_start)
-    return cached  # type: ignore[return-value]
+    return cached  # type: ignore[return-value]  # "menu" keys hold page tuples
 
 
 def _split_menu(
@@ -185,7 +185,7 @@ def body_pages(bundle: Bundle, lang: str, key: str) -> tuple[str, ...]:
     cached = bundle.layout_cache.get(cache_key)
     if cached is None:
         cached = bundle.layout_cache[cache_key] = _split_body(bundle, lang, key)
-    return cached  # type: ignore[return-value]
+    return cached  # type: ignore[return-value]  # "body" keys hold tuples of str
 
 
 def _split_body(bundle: Bundle, lang: str, key: str) -> tuple[str, ...]:

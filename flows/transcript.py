@@ -40,8 +40,9 @@ def effect_name(effect: Effect) -> str:
         return f"SubmitCase({effect.kind}, {effect.stage})"
     if isinstance(effect, CheckCase):
         return "CheckCase"
-    assert isinstance(effect, QuickExit)
-    return "QuickExit"
+    if isinstance(effect, QuickExit):
+        return "QuickExit"
+    raise TypeError(f"not an effect: {type(effect).__name__}")
 
 
 def run_transcript(bundle: Bundle, script: str, lang: str = "pt") -> list[Hop]:

@@ -20,7 +20,11 @@ from service.casework.routing import (
     may_see,
     should_reroute,
 )
-from service.casework.vocab import CLOSED, OPEN_STATUSES
+from service.casework.vocab import ASSIGNED, CLOSED, OPEN_STATUSES
+
+# A new holder resets an early status to "assigned"; later stages (in contact, referred,
+# follow-up) are kept. The one status table says which are early; the name stays importable here.
+from service.casework.vocab import EARLY_STATUSES as EARLY_STATUSES
 from service.messaging.outbound import OFFICER
 from service.storage.casework_models import Assignment, Officer
 from service.storage.models import Case
@@ -31,8 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ACTOR = "worker"
-# Statuses a new holder resets to "assigned"; later stages (referred, follow-up) are kept.
-EARLY_STATUSES = frozenset({"received", "assigned", "acknowledged", "reopened"})
 
 
 @dataclass(frozen=True)
@@ -190,17 +192,28 @@ def hand_to_next(
     db.add(assignment)
     db.flush()
     if case.status in EARLY_STATUSES:
-        case.status = "assigned"
+        case.status = ASSIGNED
     case.updated_at = now
     record_event(
         db, at=now, actor=ACTOR, action="assigned", case_id=case.id, officer_id=chosen.id,
         detail=reason,
     )  # fmt: skip
-    officer = db.get(Officer, chosen.id)
-    assert officer is not None
+    officer = officer_row(db, chosen.id)
     followups.sms_ids.append(alert_officer(ctx, db, case, assignment, officer))
     followups.deadlines.append((assignment.ack_deadline, assignment.id))
     return assignment
+
+
+class MissingOfficer(LookupError):
+    """An officer the case rules just chose or read is not in the database (never deleted)."""
+
+
+def officer_row(db: Session, officer_id: int) -> Officer:
+    """The officer's row; MissingOfficer if it is gone (a check that survives `python -O`)."""
+    officer = db.get(Officer, officer_id)
+    if officer is None:
+        raise MissingOfficer(f"officer {officer_id} is not in the database")
+    return officer
 
 
 def turns_on_case(db: Session, case_id: int) -> dict[int, int]:

@@ -16,6 +16,7 @@ from service.casework.assignment import (
     lock_case,
     officer_facts,
     officer_phone,
+    officer_row,
     open_case_code,
 )
 from service.casework.audit import record_event
@@ -24,7 +25,7 @@ from service.casework.routing import OfficerFacts, coordinators_to_tell
 from service.casework.texts import officer_name
 from service.casework.vocab import CLOSED
 from service.messaging.outbound import OFFICER
-from service.storage.casework_models import Assignment, Officer
+from service.storage.casework_models import Assignment
 from service.storage.models import Case
 
 if TYPE_CHECKING:
@@ -111,14 +112,12 @@ def _tell_coordinators(
     officers: list[OfficerFacts],
     followups: FollowUps,
 ) -> None:
-    new_holder = db.get(Officer, successor.officer_id)
-    assert new_holder is not None
+    new_holder = officer_row(db, successor.officer_id)
     code = open_case_code(ctx, case)
     for coordinator_facts in coordinators_to_tell(case_facts(case), officers):
         if coordinator_facts.id == successor.officer_id:
             continue  # They have the alert itself.
-        coordinator = db.get(Officer, coordinator_facts.id)
-        assert coordinator is not None
+        coordinator = officer_row(db, coordinator_facts.id)
         body = ctx.texts.render(
             coordinator.lang, "officer.escalated", code=code, name=officer_name(new_holder.name)
         )

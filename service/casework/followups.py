@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from service.queueing.job_queue import QueueUnavailable
+
 if TYPE_CHECKING:
     from service.casework.context import CaseworkContext
 
@@ -35,5 +37,5 @@ def schedule_deadline(ctx: CaseworkContext, when: datetime, assignment_id: int) 
         when = when.replace(microsecond=0) + timedelta(seconds=1)
     try:
         ctx.queue.enqueue_at(when, DEADLINE_JOB, assignment_id)
-    except Exception as error:
-        log.warning("deadline not scheduled (%s); maintenance will check", type(error).__name__)
+    except QueueUnavailable as error:
+        log.warning("deadline not scheduled (%s); maintenance will check", error)

@@ -12,6 +12,7 @@ from service.casework.assignment import assign_new_case
 from service.casework.context import CaseworkContext
 from service.casework.escalation import escalate_overdue
 from service.casework.vocab import OPEN_STATUSES
+from service.queueing.job_queue import QueueUnavailable
 from service.storage.casework_models import Assignment
 from service.storage.models import Case
 
@@ -38,7 +39,7 @@ def run_maintenance(ctx: CaseworkContext, *, reschedule: bool = True) -> None:
     for name, step in steps:
         try:
             step()
-        except Exception:
+        except Exception:  # The maintenance loop is an edge: one step must not stop the rest.
             log.exception("maintenance step %s failed", name)
     if reschedule:
         schedule_maintenance(ctx)
@@ -75,8 +76,8 @@ def schedule_maintenance(ctx: CaseworkContext) -> None:
         ctx.queue.enqueue_at(
             when, MAINTENANCE_JOB, job_id=f"maintenance-{int((when - EPOCH).total_seconds())}"
         )
-    except Exception as error:
-        log.warning("next maintenance not scheduled (%s)", type(error).__name__)
+    except QueueUnavailable as error:
+        log.warning("next maintenance not scheduled (%s)", error)
 
 
 def next_slot(now: datetime) -> datetime:

@@ -20,14 +20,22 @@ from service.casework.audit import record_event
 from service.casework.sms_commands import Malformed, OfficerCommand
 from service.casework.texts import SmsTexts
 from service.casework.vocab import (
+    ACKNOWLEDGED,
     CLOSED,
     CLOSURE_REASONS,
+    FOLLOW_UP,
     OPEN_STATUSES,
     POLICE_COMPLAINT,
     REFERRAL_MOVES,
     REFERRAL_OUTCOMES,
     REFERRAL_SERVICES,
+    REFERRAL_STATUSES,
+    REFERRED,
 )
+
+# The holder's first action moves an early status to "acknowledged" (the one status table says
+# which are early: the same set a new holder resets); the name stays importable here.
+from service.casework.vocab import EARLY_STATUSES as EARLY_STATUSES
 from service.storage.casework_models import (
     Assignment,
     CaseClosure,
@@ -40,7 +48,6 @@ from service.storage.models import Case, OutboxJob
 
 # Keep the list of codes within the template's budget (officer.cases allows 100 characters).
 CODES_BUDGET = 100
-EARLY_STATUSES = frozenset({"received", "assigned"})
 
 
 @dataclass
@@ -172,8 +179,8 @@ class OfficerCommands:
         )
         result = self._reply(officer, "officer.referred", code=held.code, number=str(number))
         self._mark_acknowledged(db, officer, held, result, tell_reporter=False)
-        if held.case.status not in ("referred", "follow_up"):
-            self._set_status(db, officer, held.case, "referred", detail=service)
+        if held.case.status not in REFERRAL_STATUSES:
+            self._set_status(db, officer, held.case, REFERRED, detail=service)
             result.outbox.append(self._outbox(db, "notify_reporter_referred", held.case))
         else:
             self._audit(db, officer, held.case, "referral_added", service)
@@ -199,8 +206,8 @@ class OfficerCommands:
             officer, "officer.outcome_recorded", code=held.code, number=str(number)
         )
         self._mark_acknowledged(db, officer, held, result)
-        if outcome == "service_received" and held.case.status == "referred":
-            self._set_status(db, officer, held.case, "follow_up", detail=outcome)
+        if outcome == "service_received" and held.case.status == REFERRED:
+            self._set_status(db, officer, held.case, FOLLOW_UP, detail=outcome)
         else:
             self._audit(db, officer, held.case, "referral_updated", outcome)
         return result
@@ -274,7 +281,7 @@ class OfficerCommands:
             return
         held.assignment.acknowledged_at = self._clock()
         if held.case.status in EARLY_STATUSES:
-            self._set_status(db, officer, held.case, "acknowledged")
+            self._set_status(db, officer, held.case, ACKNOWLEDGED)
             if tell_reporter:
                 result.outbox.append(self._outbox(db, "notify_reporter_handled", held.case))
         else:

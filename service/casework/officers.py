@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from crypto import ContactSealer, SecretHasher
 from service.casework.audit import record_event
 from service.casework.texts import LANGUAGES
-from service.casework.vocab import PROVINCES, ROLES, province_code, role_code
+from service.casework.vocab import OPEN_STATUSES, PROVINCES, ROLES, province_code, role_code
+from service.messaging.phone_numbers import InvalidPhoneNumber, normalise_phone
 from service.storage.casework_models import Assignment, Officer
 from service.storage.models import Case, OutboxJob
 
@@ -44,15 +44,12 @@ class OfficerView:
         return "…" + self.phone_tail
 
 
-def normalise_phone(raw: str) -> str:
-    """Return the number in E.164 (national input read as Mozambican); the error says only that."""
+def normalise_officer_phone(raw: str) -> str:
+    """The officer's number in E.164; OfficerError says only "invalid number"."""
     try:
-        number = phonenumbers.parse(raw.strip(), "MZ")
-    except phonenumbers.NumberParseException:
+        return normalise_phone(raw)
+    except InvalidPhoneNumber:
         raise OfficerError("invalid number") from None
-    if not phonenumbers.is_valid_number(number):
-        raise OfficerError("invalid number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def parse_province(text: str) -> str:
@@ -92,7 +89,7 @@ class OfficerRegistry:
 
     def add(self, *, name: str, phone: str, province: str, role: str, lang: str = "pt") -> int:
         """Register an officer on duty; return their id."""
-        e164 = normalise_phone(phone)
+        e164 = normalise_officer_phone(phone)
         now = self._clock()
         officer = Officer(
             ref=secrets.token_hex(16),
@@ -130,7 +127,7 @@ class OfficerRegistry:
         Returns the outbox rows that reassign them: a liaison moved into a police role must not
         keep a case whose perpetrators are police (the conflict-of-interest rule).
         """
-        e164 = normalise_phone(phone) if phone is not None else None
+        e164 = normalise_officer_phone(phone) if phone is not None else None
         try:
             with self.sessions.begin() as db:
                 officer = self._get(db, officer_id)
@@ -187,7 +184,7 @@ class OfficerRegistry:
             select(Assignment.case_id)
             .join(Case, Case.id == Assignment.case_id)
             .where(Assignment.officer_id == officer_id, Assignment.ended_at.is_(None))
-            .where(Case.status != "closed")
+            .where(Case.status.in_(OPEN_STATUSES))
         ).all()
         now = self._clock()
         rows = [OutboxJob(job="reassign_case", case_id=c, created_at=now) for c in case_ids]

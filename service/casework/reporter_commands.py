@@ -13,18 +13,14 @@ from sqlalchemy.orm import Session
 from crypto import ContactSealer, ReportSealer, SecretHasher
 from service.casework.sms_commands import FreeText, ReporterCommand
 from service.casework.texts import DEFAULT_LANG, SmsTexts
+from service.casework.vocab import REPORTER_WORDS
 from service.intake.callers import CallerPseudonyms
 from service.intake.status_check import StatusChecker
 from service.storage.casework_models import OutboundSms, StructuringItem
 from service.storage.models import Case
 
-# The status checker's screen keys, as SMS texts.
-STATUS_TEXTS = {
-    "status.received": "reporter.received",
-    "status.handled": "reporter.handled",
-    "status.referred": "reporter.referred",
-    "status.concluded": "reporter.concluded",
-}
+# The status checker's screen keys, as SMS texts: one per reporter-facing word.
+STATUS_TEXTS = {f"status.{word}": f"reporter.{word}" for word in REPORTER_WORDS}
 
 
 @dataclass(frozen=True)

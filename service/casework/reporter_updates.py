@@ -6,23 +6,12 @@ from typing import TYPE_CHECKING
 
 from service.casework.assignment import lock_case, open_case_code
 from service.casework.followups import FollowUps
+from service.casework.vocab import STATUS_TABLE
 from service.messaging.outbound import REPORTER
 from service.storage.models import Case
 
 if TYPE_CHECKING:
     from service.casework.context import CaseworkContext
-
-# The reporter-facing word for each stage, and how far along each internal status is.
-WORD_RANK = {"handled": 1, "referred": 2, "concluded": 3}
-STATUS_RANK = {
-    "acknowledged": 1,
-    "in_contact": 1,
-    "reopened": 1,
-    "assigned": 1,
-    "referred": 2,
-    "follow_up": 2,
-    "closed": 3,
-}
 
 
 def notify_reporter(ctx: CaseworkContext, case_id: int | None, word: str) -> None:
@@ -32,17 +21,18 @@ def notify_reporter(ctx: CaseworkContext, case_id: int | None, word: str) -> Non
     followups = FollowUps()
     with ctx.sessions.begin() as db:
         case = lock_case(db, case_id)
-        if case is None or not _wants_sms(case):
+        contact = _sms_contact(case) if case is not None else None
+        if case is None or contact is None:
             return
-        if STATUS_RANK.get(case.status, 0) != WORD_RANK[word]:
+        status = STATUS_TABLE.get(case.status)
+        if status is None or status.word != word:
             # The case moved on before this job ran: the later update says what matters, and a
             # shared phone should not show a stale one after it.
             return
-        assert case.contact_sealed is not None
         body = ctx.texts.render(case.lang, f"reporter.{word}", code=open_case_code(ctx, case))
         row = ctx.outbound.add(
             db,
-            recipient=ctx.opener.open_contact(case.contact_sealed, case.ref),
+            recipient=ctx.opener.open_contact(contact, case.ref),
             body=body,
             purpose="reporter_update",
             audience=REPORTER,
@@ -53,5 +43,8 @@ def notify_reporter(ctx: CaseworkContext, case_id: int | None, word: str) -> Non
     followups.run(ctx)
 
 
-def _wants_sms(case: Case) -> bool:
-    return case.contact == "sms" and not case.sms_opt_out and case.contact_sealed is not None
+def _sms_contact(case: Case) -> bytes | None:
+    """The sealed number of a reporter who agreed to SMS and did not send STOP, else None."""
+    if case.contact != "sms" or case.sms_opt_out:
+        return None
+    return case.contact_sealed

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from service.casework.wording import denied_words
+from flows.lint import denied_words
 from service.messaging.gsm7 import fits_one_segment, fold_to_gsm7
 
 DEFAULT_LANG = "pt"

@@ -1,9 +1,28 @@
-"""Case-work vocabularies: officer roles, provinces, help → role, closure reasons, referrals."""
+"""Case-work vocabularies: roles, provinces, help → role, statuses, closure reasons, referrals."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
+
+# The one case status table lives in the pure core (the intake reads it too); case rules and the
+# desk take it from here.
+from flows.case_status import ACKNOWLEDGED as ACKNOWLEDGED
+from flows.case_status import ASSIGNED as ASSIGNED
+from flows.case_status import CLOSED as CLOSED
+from flows.case_status import EARLY_STATUSES as EARLY_STATUSES
+from flows.case_status import FOLLOW_UP as FOLLOW_UP
+from flows.case_status import IN_CONTACT as IN_CONTACT
+from flows.case_status import OPEN_STATUSES as OPEN_STATUSES
+from flows.case_status import RECEIVED as RECEIVED
+from flows.case_status import REFERRAL_STATUSES as REFERRAL_STATUSES
+from flows.case_status import REFERRED as REFERRED
+from flows.case_status import REOPENED as REOPENED
+from flows.case_status import REPORTER_WORDS as REPORTER_WORDS
+from flows.case_status import STATUS_TABLE as STATUS_TABLE
+from flows.case_status import STATUSES as STATUSES
+from flows.case_status import CaseStatus as CaseStatus
+from flows.case_status import reporter_word as reporter_word
 
 POLICE_LIAISON = "police_liaison"
 PSYCHOSOCIAL = "psychosocial"
@@ -40,7 +59,9 @@ ROLE_FOR_HELP: Mapping[str, str] = {
     "none": PSYCHOSOCIAL,
 }
 
-# Closure reasons, numbered as officers type them (FIM <code> <n>).
+# Closure reasons (DOMAIN.md), numbered as officers type them (FIM <code> <n>): needs met;
+# reporter withdrew; lost contact after several attempts; transferred; duplicate; test/false;
+# reporter declined services; closed for the reporter's safety.
 CLOSURE_REASONS = (
     "needs_met",
     "reporter_withdrew",
@@ -70,12 +91,6 @@ REFERRAL_MOVES: Mapping[str, frozenset[str]] = {
     "proposed": frozenset(REFERRAL_OUTCOMES),
     "accepted": frozenset({"service_received", "declined", "service_unavailable"}),
 }
-
-CLOSED = "closed"
-# Internal statuses in which a case still needs someone (DOMAIN.md, Case status).
-OPEN_STATUSES = frozenset(
-    {"received", "assigned", "acknowledged", "in_contact", "referred", "follow_up", "reopened"}
-)
 
 
 def role_for_help(help_code: str | None) -> str:

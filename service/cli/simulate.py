@@ -25,7 +25,7 @@ def post_hop(url: str, session_id: str, phone: str, service_code: str, text: str
     request = urllib.request.Request(  # noqa: S310 - the URL is the operator's own service
         url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
-    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - same URL
         return str(response.read().decode("utf-8"))
 
 

@@ -31,7 +31,7 @@ class Counters:
                         update(EventCount)
                         .where(EventCount.name == name, EventCount.day == day)
                         .values(count=EventCount.count + 1)
-                    ).rowcount  # type: ignore[attr-defined]
+                    ).rowcount  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult
                     if changed:
                         return
                 try:

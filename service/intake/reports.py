@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crypto import ContactSealer, ReportSealer, SecretHasher, StateCipher
 from flows import SubmitCase
 from flows.case_code import make_code
+from flows.case_status import RECEIVED
 from flows.envelope import derive_envelope
 from service.storage.models import Case, OutboxJob
 
@@ -174,7 +175,7 @@ class Intake:
             session_digest=session_digest,
             kind=effect.kind,
             stage=effect.stage,
-            status="received",
+            status=RECEIVED,
             lang=lang,
             created_at=now,
             updated_at=now,

@@ -9,20 +9,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crypto import SecretHasher
 from flows.case_code import is_valid, normalise
+from flows.case_status import STATUS_TABLE, reporter_word
 from service.storage.kv import KeyValueStore, StoreUnavailable
 from service.storage.models import Case
 
-# Internal lifecycle → the reporter-facing text key. Nothing finer ever reaches a screen.
-STATUS_SCREENS = {
-    "received": "status.received",
-    "assigned": "status.handled",
-    "acknowledged": "status.handled",
-    "in_contact": "status.handled",
-    "referred": "status.referred",
-    "follow_up": "status.referred",
-    "closed": "status.concluded",
-    "reopened": "status.handled",
-}
+# Internal lifecycle → the reporter-facing text key, from the one status table. Nothing finer
+# ever reaches a screen.
+STATUS_SCREENS = {name: f"status.{row.word}" for name, row in STATUS_TABLE.items()}
 UNKNOWN = "status.unknown"
 
 
@@ -77,4 +70,4 @@ class StatusChecker:
                 return None
             if not self._hasher.verify_pin(code, pin, case.pin_digest):
                 return None
-            return STATUS_SCREENS.get(case.status, "status.handled")
+            return f"status.{reporter_word(case.status)}"

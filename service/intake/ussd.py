@@ -11,6 +11,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from config.settings import Limits
 from crypto import CryptoError, SecretHasher, StateCipher
 from flows import (
@@ -225,7 +227,7 @@ class UssdService:
                 lang=lang,
                 now=hop.now,
             )
-        except Exception:
+        except SQLAlchemyError:
             log.exception("case commit failed")
             if effect.stage != "final":
                 return screen, True  # A later submit tries again and creates the case.

@@ -61,7 +61,7 @@ def send_sms(ctx: DeliveryContext, sms_id: int) -> None:
         return
     try:
         result: SendResult = ctx.gateway.send(opened.recipient, opened.body)
-    except Exception as error:
+    except Exception as error:  # The provider's SDK is an edge: whatever it raises is recorded.
         # A gateway bug must not lose the row: the call may or may not have gone out.
         log.error("SMS gateway raised %s for message %s", type(error).__name__, sms_id)
         result = NotAccepted("ambiguous", "gateway_" + type(error).__name__[:30])

@@ -6,10 +6,11 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from service.queueing.job_queue import JobQueue, split_still_queued
+from service.queueing.job_queue import JobQueue, QueueUnavailable
+from service.queueing.row_dispatch import QueuedRows, RowDispatcher
 from service.storage.casework_models import OutboundSms
 
 log = logging.getLogger(__name__)
@@ -20,27 +21,34 @@ SEND_JOB = "workers.jobs.send_sms"
 INTERRUPTED_AFTER = timedelta(minutes=5)
 
 
+def sms_job_id(sms_id: int) -> str:
+    return f"sms-{sms_id}"
+
+
+SMS_ROWS = QueuedRows(
+    label="SMS",
+    row_id=OutboundSms.id,
+    enqueued_at=OutboundSms.enqueued_at,
+    enqueue=lambda queue, sms_id: queue.enqueue(SEND_JOB, sms_id, job_id=sms_job_id(sms_id)),
+    job_id=sms_job_id,
+)
+
+
 class SmsDispatcher:
-    """Enqueue send jobs (ids only) after commit; a queue failure waits for the sweep."""
+    """Enqueue send jobs (ids only) after commit; a queue that is down leaves them to the sweep."""
 
     def __init__(
         self, queue: JobQueue, sessions: sessionmaker[Session], clock: Callable[[], datetime]
     ) -> None:
+        self._rows = RowDispatcher(SMS_ROWS, queue=queue, sessions=sessions, clock=clock)
         self._queue = queue
         self._sessions = sessions
         self._clock = clock
 
     def enqueue(self, sms_ids: Iterable[int]) -> None:
-        sent: list[int] = []
-        for sms_id in sms_ids:
-            try:
-                self._queue.enqueue(SEND_JOB, sms_id, job_id=sms_job_id(sms_id))
-                sent.append(sms_id)
-            except Exception as error:  # Redis down: the row waits for the sweep.
-                log.warning("SMS enqueue failed (%s); the sweep will retry", type(error).__name__)
-                break
-        if sent:
-            self._mark_enqueued(sent)
+        """Enqueue rows just committed (written waiting) and mark those the queue took."""
+        taken, _ = self._rows.enqueue_each(sms_ids)
+        self._rows.mark(taken, self._clock())
 
     def schedule_retry(self, sms_id: int, when: datetime) -> None:
         """Run the send again at `when`; if this fails the sweep finds the row overdue."""
@@ -48,11 +56,14 @@ class SmsDispatcher:
             # Its own random job id: the running send's id is deleted when that job ends. So a
             # sweep cannot see a retry as waiting; the delivery claim still sends only once.
             self._queue.enqueue_at(when, SEND_JOB, sms_id)
-        except Exception as error:
-            log.warning("SMS retry not scheduled (%s); the sweep will", type(error).__name__)
+        except QueueUnavailable as error:
+            log.warning("SMS retry not scheduled (%s); the sweep will", error)
 
     def sweep(self, stale_after: timedelta = timedelta(minutes=2)) -> int:
-        """Re-enqueue rows never enqueued, enqueued long ago, overdue for retry, or interrupted."""
+        """Re-enqueue rows never enqueued, enqueued long ago, overdue for retry, or interrupted.
+
+        Returns how many the queue took.
+        """
         now = self._clock()
         cutoff = now - stale_after
         with self._sessions() as db:
@@ -77,23 +88,4 @@ class SmsDispatcher:
                 .order_by(OutboundSms.id)
                 .limit(500)
             ).all()
-        lost, held = split_still_queued(self._queue, ids, sms_job_id)
-        self.enqueue(lost)
-        if held:  # still waiting in the queue: the next sweep looks past them
-            self._mark_enqueued(held)
-        return len(lost)
-
-    def _mark_enqueued(self, ids: list[int]) -> None:
-        try:
-            with self._sessions.begin() as db:
-                db.execute(
-                    update(OutboundSms)
-                    .where(OutboundSms.id.in_(ids))
-                    .values(enqueued_at=self._clock())
-                )
-        except Exception as error:
-            log.warning("could not mark SMS rows enqueued (%s)", type(error).__name__)
-
-
-def sms_job_id(sms_id: int) -> str:
-    return f"sms-{sms_id}"
+        return self._rows.requeue(ids)

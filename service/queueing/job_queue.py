@@ -11,11 +11,13 @@ import importlib
 import itertools
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Protocol
 
 import redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
@@ -32,8 +34,21 @@ OUTBOX_JOB = "workers.jobs.run_outbox_job"
 JobArg = int | str
 
 
+class QueueUnavailable(Exception):
+    """The queue could not be reached (Redis down); the row waits in SQL for the sweep."""
+
+
+@contextmanager
+def _unavailable_on_redis_error() -> Iterator[None]:
+    """Turn Redis's errors into the port's one error, so callers never import redis."""
+    try:
+        yield
+    except RedisError as error:
+        raise QueueUnavailable(type(error).__name__) from error
+
+
 class JobQueue(Protocol):
-    """Where jobs go to be run, now or at a time."""
+    """Where jobs go to be run, now or at a time; QueueUnavailable when it cannot be reached."""
 
     def enqueue(self, job: str, *args: JobArg, job_id: str | None = None) -> None: ...
     def enqueue_at(
@@ -57,29 +72,31 @@ class RqJobQueue:
         return self._queues[URGENT_QUEUE_NAME if job in URGENT_JOBS else QUEUE_NAME]
 
     def enqueue(self, job: str, *args: JobArg, job_id: str | None = None) -> None:
-        self.queue_for(job).enqueue(
-            job,
-            *args,
-            job_id=job_id,
-            # Results are never read (jobs record what they did in SQL): keep none in Redis.
-            result_ttl=0,
-            failure_ttl=7 * 86400,
-            retry=Retry(max=3, interval=[10, 60, 300]),
-        )
+        with _unavailable_on_redis_error():
+            self.queue_for(job).enqueue(
+                job,
+                *args,
+                job_id=job_id,
+                # Results are never read (jobs record what they did in SQL): keep none in Redis.
+                result_ttl=0,
+                failure_ttl=7 * 86400,
+                retry=Retry(max=3, interval=[10, 60, 300]),
+            )
 
     def enqueue_at(
         self, when: datetime, job: str, *args: JobArg, job_id: str | None = None
     ) -> None:
         # rq reads naive datetimes as UTC, which is what the service stores. A named job's record
         # is kept a while, so a second booking of the same id (another worker) finds it.
-        self.queue_for(job).enqueue_at(
-            when,
-            job,
-            *args,
-            job_id=job_id,
-            result_ttl=600 if job_id else 0,
-            failure_ttl=7 * 86400,
-        )
+        with _unavailable_on_redis_error():
+            self.queue_for(job).enqueue_at(
+                when,
+                job,
+                *args,
+                job_id=job_id,
+                result_ttl=600 if job_id else 0,
+                failure_ttl=7 * 86400,
+            )
 
     def enqueue_outbox(self, outbox_id: int) -> None:
         self.enqueue(OUTBOX_JOB, outbox_id, job_id=outbox_job_id(outbox_id))
@@ -94,6 +111,10 @@ class RqJobQueue:
         """
         if not job_ids:
             return set()
+        with _unavailable_on_redis_error():
+            return self._held(job_ids)
+
+    def _held(self, job_ids: Sequence[str]) -> set[str]:
         connection = self._queues[QUEUE_NAME].connection
         jobs = Job.fetch_many(list(job_ids), connection=connection, serializer=JSONSerializer)
         waiting: dict[str, set[str]] = {}  # queue name -> ids in its list, read once per sweep
@@ -170,7 +191,7 @@ class InProcessJobQueue:
                 self._busy += 1
             try:
                 run_job(job, args)
-            except Exception:
+            except Exception:  # The job runner is an edge, as rq's worker is: log, keep running.
                 log.exception("job %s failed; the sweeper will retry what it left", job)
             finally:
                 with self._wake:
@@ -193,7 +214,7 @@ def split_still_queued(
     """
     try:
         held = queue.still_queued([job_id(row_id) for row_id in ids])
-    except Exception as error:  # Redis away: the enqueue that follows fails and says so.
+    except QueueUnavailable as error:  # Redis away: the enqueue that follows fails and says so.
         log.warning("could not ask the queue what it holds (%s)", type(error).__name__)
         return list(ids), []
     return (

@@ -7,26 +7,32 @@ waiting (`enqueued_at` NULL): the web's intake leaves its rows waiting for the w
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from service.queueing.job_queue import JobQueue, outbox_job_id, split_still_queued
+from service.queueing.job_queue import JobQueue, outbox_job_id
+from service.queueing.row_dispatch import QueuedRows, RowDispatcher
 from service.storage.models import OutboxJob
 
-log = logging.getLogger(__name__)
+OUTBOX_ROWS = QueuedRows(
+    label="outbox",
+    row_id=OutboxJob.id,
+    enqueued_at=OutboxJob.enqueued_at,
+    enqueue=lambda queue, outbox_id: queue.enqueue_outbox(outbox_id),
+    job_id=outbox_job_id,
+)
 
 
 class Dispatcher:
-    """Enqueue after commit; never let a queue failure fail the caller (the sweeper retries)."""
+    """Enqueue after commit; a queue that is down never fails the caller (the sweeper retries)."""
 
     def __init__(
         self, queue: JobQueue, sessions: sessionmaker[Session], clock: Callable[[], datetime]
     ) -> None:
-        self._queue = queue
+        self._rows = RowDispatcher(OUTBOX_ROWS, queue=queue, sessions=sessions, clock=clock)
         self._sessions = sessions
         self._clock = clock
 
@@ -36,19 +42,9 @@ class Dispatcher:
         Their writer wrote them marked as enqueued (see OutboxJob.enqueued_at), so this costs no
         commit; only a failed enqueue costs one, to set the rows it left waiting again.
         """
-        ids = list(outbox_ids)
-        sent = []
-        for outbox_id in ids:
-            try:
-                self._queue.enqueue_outbox(outbox_id)
-                sent.append(outbox_id)
-            except Exception as error:  # Redis down: the row waits for the sweeper.
-                log.warning("enqueue failed (%s); the sweeper will retry", type(error).__name__)
-                break
-        left = [outbox_id for outbox_id in ids if outbox_id not in sent]
-        if left:
-            self._mark(left, None)
-        return sent
+        taken, left = self._rows.enqueue_each(outbox_ids)
+        self._rows.mark(left, None)
+        return taken
 
     def relay_waiting(self, batch: int = 100, stopping: Callable[[], bool] = lambda: False) -> int:
         """Claim rows left waiting and enqueue them; returns how many the queue took.
@@ -94,18 +90,4 @@ class Dispatcher:
                 .order_by(OutboxJob.id)
                 .limit(500)
             ).all()
-        lost, held = split_still_queued(self._queue, ids, outbox_job_id)
-        sent = self.enqueue(lost)
-        # Rows still waiting in the queue count as enqueued now, so the next sweep looks past them.
-        if sent or held:
-            self._mark([*sent, *held], self._clock())
-        return taken + len(sent)
-
-    def _mark(self, ids: list[int], enqueued_at: datetime | None) -> None:
-        try:
-            with self._sessions.begin() as db:
-                db.execute(
-                    update(OutboxJob).where(OutboxJob.id.in_(ids)).values(enqueued_at=enqueued_at)
-                )
-        except Exception as error:
-            log.warning("could not mark outbox rows (%s)", type(error).__name__)
+        return taken + self._rows.requeue(ids)

@@ -81,7 +81,7 @@ class OutboxRelay:
         try:
             # Between batches it looks at `stop`: a worker shutting down waits for one batch.
             self._dispatcher.relay_waiting(stopping=stop.is_set)
-        except Exception as error:  # The database is away: the next wake-up tries again.
+        except Exception as error:  # The relay loop is an edge: the next wake-up tries again.
             log.warning("outbox relay could not read the outbox (%s)", type(error).__name__)
 
 

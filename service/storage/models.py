@@ -17,9 +17,11 @@ from sqlalchemy import (
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from flows.case_status import RECEIVED
+
 
 def _same_as_created(context: DefaultExecutionContext) -> datetime | None:
-    value = context.get_current_parameters().get("created_at")  # type: ignore[no-untyped-call]
+    value = context.get_current_parameters().get("created_at")  # type: ignore[no-untyped-call]  # SQLAlchemy leaves it unannotated
     return value if isinstance(value, datetime) else None
 
 
@@ -47,7 +49,7 @@ class Case(Base):
     sms_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     kind: Mapped[str] = mapped_column(String(16))
     stage: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=RECEIVED, index=True)
     lang: Mapped[str] = mapped_column(String(4))
     province: Mapped[str | None] = mapped_column(String(32), index=True)
     subtype: Mapped[str | None] = mapped_column(String(32))

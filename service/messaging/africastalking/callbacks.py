@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import phonenumbers
-
 from service.intake.ussd import UssdHop, UssdReply
+from service.messaging.phone_numbers import InvalidPhoneNumber, normalise_phone
 
 MAX_ID_LENGTH = 128
-# +258 8[2-7] and seven digits: every Mozambican mobile, already in E.164 (DOMAIN.md).
-_MOZAMBICAN_MOBILE_E164 = re.compile(r"\+2588[2-7]\d{7}")
 MAX_SHORT_FIELD = 64
 
 
@@ -31,7 +27,7 @@ class SessionEvent:
 def parse_ussd(form: Mapping[str, str], max_text_length: int) -> UssdHop:
     """Validate a USSD callback; the new input is found later, from the previous text."""
     session_id = _required_id(form, "sessionId")
-    phone = normalise_phone(form.get("phoneNumber", ""))
+    phone = _phone(form, "phoneNumber")
     text = form.get("text", "")
     if len(text) > max_text_length:
         raise BadCallback("text too long")
@@ -58,20 +54,12 @@ def render_ussd_reply(reply: UssdReply) -> str:
     return ("END " if reply.ends else "CON ") + reply.text
 
 
-def normalise_phone(raw: str) -> str:
-    """Return the number in E.164, or raise BadCallback (which never carries the number)."""
-    raw = raw.strip()
-    if _MOZAMBICAN_MOBILE_E164.fullmatch(raw):
-        return raw  # The aggregator's usual form: skip the full parse on the hot path.
-    if not raw or len(raw) > 32:
-        raise BadCallback("phoneNumber")
+def _phone(form: Mapping[str, str], name: str) -> str:
+    """The field's number in E.164, or BadCallback naming the field (never the number)."""
     try:
-        number = phonenumbers.parse(raw, "MZ")
-    except phonenumbers.NumberParseException:
-        raise BadCallback("phoneNumber") from None
-    if not phonenumbers.is_valid_number(number):
-        raise BadCallback("phoneNumber")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return normalise_phone(form.get(name, ""))
+    except InvalidPhoneNumber:
+        raise BadCallback(name) from None
 
 
 def _required_id(form: Mapping[str, str], name: str) -> str:
@@ -135,7 +123,7 @@ class DeliveryReport:
 def parse_inbound_sms(form: Mapping[str, str]) -> InboundSms:
     """Validate an incoming SMS callback (`from`, `to`, `text`, `date`, `id`, `linkId`)."""
     message_id = _required_id(form, "id")
-    sender = normalise_phone(form.get("from", ""))
+    sender = _phone(form, "from")
     text = form.get("text", "")
     if len(text) > MAX_SMS_TEXT:
         raise BadCallback("text too long")

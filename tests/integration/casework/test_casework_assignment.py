@@ -125,6 +125,7 @@ def test_an_urgent_case_cut_off_before_its_province_is_alerted_by_the_sweep_afte
     from datetime import timedelta
 
     from freezegun import freeze_time
+
     from service.casework.maintenance import assign_orphans
 
     coordinator, coordinator_phone = world.officer("Coord", role="coordinator", province="gaza")

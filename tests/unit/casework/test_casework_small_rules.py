@@ -8,7 +8,7 @@ import pytest
 
 from service.casework.maintenance import next_slot
 from service.casework.officer_commands import CODES_BUDGET, _pack
-from service.casework.officers import OfficerError, normalise_phone
+from service.casework.officers import OfficerError, normalise_officer_phone
 from service.casework.vocab import province_code, role_code, role_for_help
 from service.messaging.delivery import RetryPolicy
 
@@ -58,13 +58,13 @@ def test_roles_and_help_codes() -> None:
 
 @pytest.mark.parametrize("raw", ["841234567", "+258 84 123 4567", "258841234567"])
 def test_officer_numbers_are_normalised_to_e164(raw: str) -> None:
-    assert normalise_phone(raw) == "+258841234567"
+    assert normalise_officer_phone(raw) == "+258841234567"
 
 
 @pytest.mark.parametrize("raw", ["12345", "+25884123", "abc", "+2588412345678"])
 def test_a_bad_number_says_invalid_number_and_nothing_else(raw: str) -> None:
     with pytest.raises(OfficerError) as error:
-        normalise_phone(raw)
+        normalise_officer_phone(raw)
     assert str(error.value) == "invalid number"
 
 

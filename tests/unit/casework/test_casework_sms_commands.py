@@ -68,7 +68,7 @@ def test_officer_commands_parse(text: str, expected: object) -> None:
     ],
 )
 def test_officer_commands_with_bad_arguments_are_malformed(text: str, verb: str) -> None:
-    assert parse_officer(text) == Malformed(verb)  # type: ignore[arg-type]
+    assert parse_officer(text) == Malformed(verb)  # type: ignore[arg-type]  # verbs come as plain str from the table
 
 
 @pytest.mark.parametrize("text", ["", "   ", "bom dia", "obrigada pela ajuda", "OKAY 123456789"])

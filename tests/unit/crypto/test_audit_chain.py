@@ -77,4 +77,4 @@ def test_values_other_than_str_and_int_are_refused() -> None:
     with pytest.raises(CryptoError):
         chain_hash(GENESIS_HASH, {"flag": True})
     with pytest.raises(CryptoError):
-        chain_hash(GENESIS_HASH, {"ratio": 0.5})  # type: ignore[dict-item]
+        chain_hash(GENESIS_HASH, {"ratio": 0.5})  # type: ignore[dict-item]  # a float is the wrong type under test

@@ -7,13 +7,13 @@ import pytest
 from service.intake.ussd import UssdReply
 from service.messaging.africastalking.callbacks import (
     BadCallback,
-    normalise_phone,
     parse_delivery_report,
     parse_inbound_sms,
     parse_session_event,
     parse_ussd,
     render_ussd_reply,
 )
+from service.messaging.phone_numbers import InvalidPhoneNumber, normalise_phone
 
 FORM = {
     "sessionId": "ATUid_1",
@@ -38,9 +38,23 @@ def test_mozambican_numbers_are_normalised_to_e164(raw: str) -> None:
 
 @pytest.mark.parametrize("raw", ["", "abc", "+2588", "12", "+258" + "9" * 30])
 def test_invalid_numbers_are_refused_without_echoing_them(raw: str) -> None:
-    with pytest.raises(BadCallback) as caught:
+    with pytest.raises(InvalidPhoneNumber) as caught:
         normalise_phone(raw)
     assert raw.strip() == "" or raw not in str(caught.value)
+
+
+@pytest.mark.parametrize("raw", ["", "abc", "+2588", "+258801234567"])
+def test_a_callback_with_a_bad_number_is_malformed_and_names_the_field_not_the_number(
+    raw: str,
+) -> None:
+    with pytest.raises(BadCallback, match=r"^phoneNumber$"):
+        parse_ussd({**FORM, "phoneNumber": raw}, 2000)
+    with pytest.raises(BadCallback, match=r"^from$"):
+        parse_inbound_sms({"id": "m1", "from": raw, "text": "STOP"})
+
+
+def test_callbacks_read_national_numbers_as_mozambican() -> None:
+    assert parse_ussd({**FORM, "phoneNumber": "84 123 4567"}, 2000).phone == "+258841234567"
 
 
 def test_replies_carry_con_or_end() -> None:
@@ -83,7 +97,7 @@ def test_the_fast_path_and_the_full_parse_agree(raw: str) -> None:
 
 def test_the_fast_path_does_not_accept_what_the_full_parse_refuses() -> None:
     for raw in ["+258801234567", "+25882123456", "+2588212345678"]:
-        with pytest.raises(BadCallback):
+        with pytest.raises(InvalidPhoneNumber):
             normalise_phone(raw)
 
 

@@ -73,7 +73,7 @@ def test_postgres_urls_get_the_psycopg_driver_and_names_are_read_exactly() -> No
 def test_settings_are_frozen() -> None:
     settings = Settings.from_env({})
     with pytest.raises(AttributeError):
-        settings.webhook_token = "changed"  # type: ignore[misc]
+        settings.webhook_token = "changed"  # type: ignore[misc]  # writing a frozen field is the point
 
 
 def test_the_worker_and_admin_commands_need_no_webhook_token() -> None:
