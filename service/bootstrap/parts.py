@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from crypto import KeyStore
-from service.storage.engine import make_engine, make_sessionmaker, upgrade_schema
+from service.storage.engine import (
+    HOP_TIMEOUTS,
+    DatabaseTimeouts,
+    make_engine,
+    make_sessionmaker,
+    upgrade_schema,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +59,9 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(settings: Settings) -> Database:
-    engine = make_engine(settings.database_url)
+def open_database(settings: Settings, timeouts: DatabaseTimeouts = HOP_TIMEOUTS) -> Database:
+    """An engine whose connections time out (short by default: a USSD hop is waiting)."""
+    engine = make_engine(settings.database_url, timeouts)
     if settings.embedded:
         settings.home.mkdir(parents=True, exist_ok=True)
         upgrade_schema(engine)

@@ -22,6 +22,7 @@ from service.messaging.gateway import SmsGateway
 from service.messaging.outbound import OutboundWriter
 from service.queueing.job_queue import JobQueue, RqJobQueue
 from service.queueing.outbox import Dispatcher
+from service.storage.engine import WORKER_TIMEOUTS
 
 
 @dataclass
@@ -68,7 +69,7 @@ def build_worker(
         if connection is None:
             raise RuntimeError("a separate worker process needs REDIS_URL")
         queue = RqJobQueue(connection)
-    database = open_database(settings)
+    database = open_database(settings, WORKER_TIMEOUTS)
     keys = open_keys(settings)
     return WorkerContext(
         settings=settings,
