@@ -73,7 +73,7 @@ class ReporterCommands:
                 self._texts.render(lang, "reporter.status_usage"), "reporter_status"
             )
         # The same pseudonym as on USSD: one budget of guesses per number, whatever the channel.
-        screen = self._status.check(message.code, message.pin, self._callers.now(sender))
+        screen = self._status.check(message.code, message.pin, self._callers.now(sender), sender)
         key = STATUS_TEXTS.get(screen)
         if key is None:
             return ReporterResult(

@@ -216,6 +216,8 @@ class Intake:
             self._hasher.officer_digest(phone) if envelope.contact == "sms" else None
         )
         case.pin_digest = self._hasher.pin_digest(code, pin) if pin else None
+        # Only a case with a PIN can be checked, so only then is the filing number tagged.
+        case.owner_tag = self._hasher.owner_tag(case.ref, phone) if pin else None
 
 
 def _column_values(case: Case) -> dict[str, Any]:

@@ -231,7 +231,8 @@ class UssdService:
             if isinstance(effect, SubmitCase):
                 screen, ok = self._submit(effect, screen, hop, result.state.lang)
             elif isinstance(effect, CheckCase):
-                screen = system_screen(self._status.check(effect.code, effect.pin, hop.caller))
+                found = self._status.check(effect.code, effect.pin, hop.caller, hop.request.phone)
+                screen = system_screen(found)
             elif isinstance(effect, QuickExit):
                 hop.deletes.extend(hop.resume_keys())
         return screen, ok
