@@ -18,6 +18,11 @@ from service.intake.status_check import StatusChecker
 from service.storage.casework_models import OutboundSms, StructuringItem
 from service.storage.models import Case
 
+# Characters kept of one free-text message; the rest is dropped and the sender told so.
+MAX_FREE_TEXT = 1600
+# The sender is told when a message was not kept whole (too long, or over the day's budget).
+TEXT_LIMIT = "reporter.text_limit"
+
 # The status checker's screen keys, as SMS texts.
 STATUS_TEXTS = {
     "status.received": "reporter.received",
@@ -57,9 +62,20 @@ class ReporterCommands:
         self._texts = texts
         self._clock = clock
 
-    def run(self, db: Session, sender: str, message: ReporterCommand | FreeText) -> ReporterResult:
+    def run(
+        self,
+        db: Session,
+        sender: str,
+        message: ReporterCommand | FreeText,
+        *,
+        over_budget: bool = False,
+    ) -> ReporterResult:
+        """Answer one message; free text over the sender's daily budget is not kept."""
         digest = self._hasher.officer_digest(sender)
         if isinstance(message, FreeText):
+            if over_budget:
+                lang = self._lang_of(db, digest)
+                return ReporterResult(self._texts.render(lang, TEXT_LIMIT), "free_text_over_limit")
             return self._keep_free_text(db, sender, digest, message.text)
         lang = message.lang
         if message.verb == "stop":
@@ -104,7 +120,7 @@ class ReporterCommands:
             StructuringItem(
                 ref=ref,
                 content_sealed=self._report_sealer.seal_report(
-                    text.encode("utf-8"), "inbox:" + ref
+                    text[:MAX_FREE_TEXT].encode("utf-8"), "inbox:" + ref
                 ),
                 contact_sealed=self._contact_sealer.seal_contact(sender, "inbox:" + ref),
                 contact_digest=digest,
@@ -113,6 +129,8 @@ class ReporterCommands:
                 received_at=self._clock(),
             )
         )
+        if len(text) > MAX_FREE_TEXT:
+            return ReporterResult(self._texts.render(lang, TEXT_LIMIT), "free_text_cut")
         return ReporterResult(self._texts.render(lang, "reporter.thanks"), "free_text")
 
     def _lang_of(self, db: Session, digest: str) -> str:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from crypto import KeyStore, ReportOpener
+from service.casework.reporter_commands import MAX_FREE_TEXT
+from service.casework.sms_inbox import FREE_TEXTS_PER_DAY
 from service.storage.casework_models import OutboundSms, StructuringItem
 from tests.integration.casework.conftest import World, new_number
+
+TEXT_LIMIT_PT = (
+    "Mensagem recebida, mas nem tudo foi guardado: texto demais. Envie menos ou tente amanha."
+)
 
 
 def _held(world: World, **answers: str) -> tuple[int, str]:
@@ -125,3 +132,50 @@ def test_replies_to_one_number_are_capped_per_hour(world: World) -> None:
         assert len(db.scalars(select(StructuringItem)).all()) == 15
         replies = db.scalars(select(OutboundSms).where(OutboundSms.purpose == "reporter_reply"))
         assert len(list(replies)) == 10
+
+
+def _kept_texts(world: World) -> list[str]:
+    opener = ReportOpener(KeyStore(world.settings.keys_dir).report_private())
+    with world.container.sessions() as db:
+        items = db.scalars(select(StructuringItem).order_by(StructuringItem.id)).all()
+    return [opener.open_report(i.content_sealed, "inbox:" + i.ref).decode() for i in items]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["\x00", "\x1b[2J", "\x7f", "\ue000", "\U000f0000", "\U0010fffd", "\u0378", "\U000e0001"],
+)
+def test_free_text_with_control_private_use_or_unassigned_characters_is_kept_sealed(
+    world: World, odd: str
+) -> None:
+    sender = new_number()
+    text = f"fui agredida {odd} ontem"
+    world.text(sender, text)  # 200, not a 4xx the aggregator would retry for 12 hours
+    world.drain()
+    assert _kept_texts(world) == [text]
+    assert world.inbox(sender) == ["Mensagem recebida. Obrigado."]
+
+
+def test_a_message_longer_than_the_cap_is_kept_cut_and_the_sender_is_told_by_sms(
+    world: World,
+) -> None:
+    sender = new_number()
+    world.text(sender, "a" * MAX_FREE_TEXT + "b" * 400)
+    world.drain()
+    assert _kept_texts(world) == ["a" * MAX_FREE_TEXT]
+    assert world.inbox(sender) == [TEXT_LIMIT_PT]
+
+
+def test_free_text_past_the_days_budget_is_not_kept_and_the_sender_is_told_once(
+    world: World,
+) -> None:
+    sender, other = new_number(), new_number()
+    for index in range(FREE_TEXTS_PER_DAY + 3):
+        world.text(sender, f"mensagem {index}")
+    world.text(other, "outra pessoa")
+    world.drain()
+    kept = _kept_texts(world)
+    assert kept == [f"mensagem {i}" for i in range(FREE_TEXTS_PER_DAY)] + ["outra pessoa"]
+    # The hourly reply budget (10) is spent on thanks; the limit is told once all the same.
+    assert world.inbox(sender) == ["Mensagem recebida. Obrigado."] * 10 + [TEXT_LIMIT_PT]
+    assert world.inbox(other) == ["Mensagem recebida. Obrigado."]
