@@ -21,6 +21,7 @@ from service.casework.routing import (
     should_reroute,
 )
 from service.casework.vocab import CLOSED, OPEN_STATUSES
+from service.clock import to_the_hour
 from service.messaging.outbound import OFFICER
 from service.storage.casework_models import Assignment, Officer
 from service.storage.models import Case
@@ -191,7 +192,7 @@ def hand_to_next(
     db.flush()
     if case.status in EARLY_STATUSES:
         case.status = "assigned"
-    case.updated_at = now
+    case.updated_at = to_the_hour(now)
     record_event(
         db, at=now, actor=ACTOR, action="assigned", case_id=case.id, officer_id=chosen.id,
         detail=reason,

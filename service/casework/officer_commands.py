@@ -28,6 +28,7 @@ from service.casework.vocab import (
     REFERRAL_OUTCOMES,
     REFERRAL_SERVICES,
 )
+from service.clock import to_the_hour
 from service.storage.casework_models import (
     Assignment,
     CaseClosure,
@@ -284,7 +285,7 @@ class OfficerCommands:
         self, db: Session, officer: Officer, case: Case, status: str, *, detail: str = ""
     ) -> None:
         case.status = status
-        case.updated_at = self._clock()
+        case.updated_at = to_the_hour(self._clock())
         self._audit(db, officer, case, "status_" + status, detail)
 
     def _audit(

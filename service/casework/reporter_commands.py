@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from crypto import ContactSealer, ReportSealer, SecretHasher
 from service.casework.sms_commands import FreeText, ReporterCommand
 from service.casework.texts import DEFAULT_LANG, SmsTexts
+from service.clock import to_the_hour
 from service.intake.callers import CallerPseudonyms
 from service.intake.status_check import StatusChecker
 from service.storage.casework_models import OutboundSms, StructuringItem
@@ -126,7 +127,7 @@ class ReporterCommands:
                 contact_digest=digest,
                 lang=lang,
                 status="new",
-                received_at=self._clock(),
+                received_at=to_the_hour(self._clock()),
             )
         )
         if len(text) > MAX_FREE_TEXT:

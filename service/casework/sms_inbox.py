@@ -25,6 +25,7 @@ from service.casework.sms_commands import (
     parse_officer,
     parse_reporter,
 )
+from service.clock import to_the_hour
 from service.intake.callers import CallerPseudonyms
 from service.intake.counters import Counters
 from service.messaging.africastalking.callbacks import (
@@ -111,7 +112,9 @@ class SmsInbox:
     def _handle(self, message: InboundSms) -> _Handled:
         with self._sessions.begin() as db:
             seen = InboundSmsSeen(
-                provider_id=message.message_id, received_at=self._clock(), handled_as="pending"
+                provider_id=message.message_id,
+                received_at=to_the_hour(self._clock()),  # only the retry window needs it
+                handled_as="pending",
             )
             db.add(seen)
             db.flush()  # A duplicate id fails here, before anything else is done.

@@ -27,6 +27,7 @@ from crypto import ContactSealer, ReportSealer, SecretHasher, StateCipher
 from flows import SubmitCase
 from flows.case_code import make_code
 from flows.envelope import derive_envelope
+from service.clock import to_the_hour
 from service.storage.models import Case, OutboxJob
 
 log = logging.getLogger(__name__)
@@ -168,8 +169,9 @@ class Intake:
             stage=effect.stage,
             status="received",
             lang=lang,
+            # Exact: the orphan sweep and the officers' queue order run on it.
             created_at=now,
-            updated_at=now,
+            updated_at=to_the_hour(now),
         )
         case.code_sealed = self._state_cipher.seal(code.encode(), _code_context(case))
         case.code_for_worker = self._contact_sealer.seal_contact(code, "code:" + case.ref)
@@ -196,7 +198,7 @@ class Intake:
         case.contact = envelope.contact
         case.police_ok = envelope.police_ok
         case.incident_week = envelope.incident_date_coarse
-        case.updated_at = now
+        case.updated_at = to_the_hour(now)
         content = {
             "kind": effect.kind,
             "stage": effect.stage,

@@ -179,3 +179,14 @@ def test_free_text_past_the_days_budget_is_not_kept_and_the_sender_is_told_once(
     # The hourly reply budget (10) is spent on thanks; the limit is told once all the same.
     assert world.inbox(sender) == ["Mensagem recebida. Obrigado."] * 10 + [TEXT_LIMIT_PT]
     assert world.inbox(other) == ["Mensagem recebida. Obrigado."]
+
+
+def test_free_text_and_its_dedupe_row_keep_the_time_to_the_hour_only(world: World) -> None:
+    from service.storage.casework_models import InboundSmsSeen
+
+    world.text(new_number(), "uma mensagem")
+    with world.container.sessions() as db:
+        times = [item.received_at for item in db.scalars(select(StructuringItem))]
+        times += [seen.received_at for seen in db.scalars(select(InboundSmsSeen))]
+    assert len(times) == 2
+    assert all((t.minute, t.second, t.microsecond) == (0, 0, 0) for t in times)
