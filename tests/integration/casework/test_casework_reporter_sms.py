@@ -190,3 +190,21 @@ def test_free_text_and_its_dedupe_row_keep_the_time_to_the_hour_only(world: Worl
         times += [seen.received_at for seen in db.scalars(select(InboundSmsSeen))]
     assert len(times) == 2
     assert all((t.minute, t.second, t.microsecond) == (0, 0, 0) for t in times)
+
+
+def test_status_by_sms_from_the_reporters_own_number_passes_a_lock_strangers_caused(
+    world: World,
+) -> None:
+    world.officer("Ana", role="psychosocial")
+    filed = world.file(pin="4321")
+    world.drain()
+    misses = world.settings.limits.status_misses_before_lock
+    for _ in range(misses):
+        world.text(new_number(), f"STATUS {filed.code} 0000")
+    stranger = new_number()
+    world.text(stranger, f"STATUS {filed.code} 4321")
+    world.text(filed.phone, f"STATUS {filed.code} 4321")
+    world.drain()
+    assert world.inbox(stranger) == ["Could not find that case. Check the code and PIN."]
+    [answer] = world.inbox(filed.phone)
+    assert answer.startswith(f"Code {filed.code}: ") and "Could not" not in answer
