@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import ip_address
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # Names other tools rely on: keep them exactly.
 DATABASE_URL = "DATABASE_URL"
@@ -15,6 +17,9 @@ AT_USERNAME = "AT_USERNAME"
 AT_API_KEY = "AT_API_KEY"
 AT_SENDER_ID = "AT_SENDER_ID"
 AT_API_BASE_URL = "AT_API_BASE_URL"
+HANDSOFF_SMS = "HANDSOFF_SMS"  # "log" or "africastalking"; unset: the aggregator in production
+SMS_LOG = "log"
+SMS_AGGREGATOR = "africastalking"
 
 MIN_TOKEN_LENGTH = 32
 
@@ -50,6 +55,7 @@ class Settings:
     at_api_key: str | None
     at_sender_id: str | None
     at_api_base_url: str | None
+    sms_choice: str | None = None
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -83,12 +89,14 @@ class Settings:
             at_api_key=_get(environ, AT_API_KEY),
             at_sender_id=_get(environ, AT_SENDER_ID),
             at_api_base_url=_get(environ, AT_API_BASE_URL),
+            sms_choice=_get(environ, HANDSOFF_SMS),
         )
         settings.check(serves_callbacks=serves_callbacks)
         return settings
 
     def check(self, *, serves_callbacks: bool = True) -> None:
         """Stop the start with a clear message when production settings are incomplete."""
+        self._check_sms()
         if self.embedded:
             return
         if bool(self.at_username) != bool(self.at_api_key):
@@ -108,10 +116,55 @@ class Settings:
     def sms_configured(self) -> bool:
         return bool(self.at_username and self.at_api_key)
 
+    def sms_gateway(self) -> str:
+        """Where the worker sends SMS: SMS_AGGREGATOR or SMS_LOG (the local outbox log).
+
+        The log is for the embedded default or when chosen with HANDSOFF_SMS=log: a production
+        worker without credentials must not look as if it were texting officers.
+        """
+        if self.sms_choice == SMS_LOG:
+            return SMS_LOG
+        if self.sms_configured:
+            return SMS_AGGREGATOR
+        if self.sms_choice is None and self.embedded:
+            return SMS_LOG
+        raise ConfigError(
+            f"No SMS can be sent: set {AT_USERNAME} and {AT_API_KEY} (Africa's Talking), or "
+            f"{HANDSOFF_SMS}={SMS_LOG} to write outbound SMS to the local log "
+            f"{self.sms_outbox_log} instead (nobody will receive them)."
+        )
+
+    def _check_sms(self) -> None:
+        if self.sms_choice not in (None, SMS_LOG, SMS_AGGREGATOR):
+            raise ConfigError(f"{HANDSOFF_SMS} must be {SMS_LOG!r} or {SMS_AGGREGATOR!r}.")
+        if self.sms_choice == SMS_AGGREGATOR and not self.sms_configured:
+            raise ConfigError(
+                f"{HANDSOFF_SMS}={SMS_AGGREGATOR} needs {AT_USERNAME} and {AT_API_KEY}."
+            )
+        if self.at_api_base_url and not _https_or_loopback(self.at_api_base_url):
+            raise ConfigError(
+                f"{AT_API_BASE_URL} must be an https:// URL (plain http only on a loopback "
+                "address): the API key and every recipient's number travel in each request."
+            )
+
 
 def _get(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name, "").strip()
     return value or None
+
+
+def _https_or_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
 
 
 def _normalise_database_url(url: str) -> str:

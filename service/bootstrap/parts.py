@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from crypto import AuditSigner, KeyStore
-from service.storage.engine import make_engine, make_sessionmaker, upgrade_schema
+from service.storage.engine import (
+    HOP_TIMEOUTS,
+    DatabaseTimeouts,
+    make_engine,
+    make_sessionmaker,
+    upgrade_schema,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +59,15 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(settings: Settings, *, audit_signer: AuditSigner | None = None) -> Database:
-    """SQL for one process; its audit entries are sealed with `audit_signer` (docs/audit.md)."""
-    engine = make_engine(settings.database_url)
+def open_database(
+    settings: Settings,
+    timeouts: DatabaseTimeouts = HOP_TIMEOUTS,
+    *,
+    audit_signer: AuditSigner | None = None,
+) -> Database:
+    """SQL for one process: connections time out (short by default: a USSD hop is waiting), and
+    its audit entries are sealed with `audit_signer` (docs/audit.md)."""
+    engine = make_engine(settings.database_url, timeouts)
     if settings.embedded:
         settings.home.mkdir(parents=True, exist_ok=True)
         upgrade_schema(engine)

@@ -22,6 +22,7 @@ from service.messaging.gateway import SmsGateway
 from service.messaging.outbound import OutboundWriter
 from service.queueing.job_queue import JobQueue, RqJobQueue
 from service.queueing.outbox import Dispatcher
+from service.storage.engine import WORKER_TIMEOUTS
 
 
 @dataclass
@@ -69,7 +70,7 @@ def build_worker(
             raise RuntimeError("a separate worker process needs REDIS_URL")
         queue = RqJobQueue(connection)
     keys = open_keys(settings)
-    database = open_database(settings, audit_signer=keys.audit_signer("worker"))
+    database = open_database(settings, WORKER_TIMEOUTS, audit_signer=keys.audit_signer("worker"))
     return WorkerContext(
         settings=settings,
         engine=database.engine,

@@ -25,6 +25,7 @@ from service.casework.vocab import ASSIGNED, CLOSED, OPEN_STATUSES
 # A new holder resets an early status to "assigned"; later stages (in contact, referred,
 # follow-up) are kept. The one status table says which are early; the name stays importable here.
 from service.casework.vocab import EARLY_STATUSES as EARLY_STATUSES
+from service.clock import to_the_hour
 from service.messaging.outbound import OFFICER
 from service.storage.casework_models import Assignment, Officer
 from service.storage.models import Case
@@ -193,7 +194,7 @@ def hand_to_next(
     db.flush()
     if case.status in EARLY_STATUSES:
         case.status = ASSIGNED
-    case.updated_at = now
+    case.updated_at = to_the_hour(now)
     record_event(
         db, at=now, actor=ACTOR, action="assigned", case_id=case.id, officer_id=chosen.id,
         detail=reason,

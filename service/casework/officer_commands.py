@@ -36,6 +36,7 @@ from service.casework.vocab import (
 # The holder's first action moves an early status to "acknowledged" (the one status table says
 # which are early: the same set a new holder resets); the name stays importable here.
 from service.casework.vocab import EARLY_STATUSES as EARLY_STATUSES
+from service.clock import to_the_hour
 from service.storage.casework_models import (
     Assignment,
     CaseClosure,
@@ -291,7 +292,7 @@ class OfficerCommands:
         self, db: Session, officer: Officer, case: Case, status: str, *, detail: str = ""
     ) -> None:
         case.status = status
-        case.updated_at = self._clock()
+        case.updated_at = to_the_hour(self._clock())
         self._audit(db, officer, case, "status_" + status, detail)
 
     def _audit(

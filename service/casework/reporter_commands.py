@@ -14,10 +14,16 @@ from crypto import ContactSealer, ReportSealer, SecretHasher
 from service.casework.sms_commands import FreeText, ReporterCommand
 from service.casework.texts import DEFAULT_LANG, SmsTexts
 from service.casework.vocab import REPORTER_WORDS
+from service.clock import to_the_hour
 from service.intake.callers import CallerPseudonyms
 from service.intake.status_check import StatusChecker
 from service.storage.casework_models import OutboundSms, StructuringItem
 from service.storage.models import Case
+
+# Characters kept of one free-text message; the rest is dropped and the sender told so.
+MAX_FREE_TEXT = 1600
+# The sender is told when a message was not kept whole (too long, or over the day's budget).
+TEXT_LIMIT = "reporter.text_limit"
 
 # The status checker's screen keys, as SMS texts: one per reporter-facing word.
 STATUS_TEXTS = {f"status.{word}": f"reporter.{word}" for word in REPORTER_WORDS}
@@ -53,9 +59,20 @@ class ReporterCommands:
         self._texts = texts
         self._clock = clock
 
-    def run(self, db: Session, sender: str, message: ReporterCommand | FreeText) -> ReporterResult:
+    def run(
+        self,
+        db: Session,
+        sender: str,
+        message: ReporterCommand | FreeText,
+        *,
+        over_budget: bool = False,
+    ) -> ReporterResult:
+        """Answer one message; free text over the sender's daily budget is not kept."""
         digest = self._hasher.officer_digest(sender)
         if isinstance(message, FreeText):
+            if over_budget:
+                lang = self._lang_of(db, digest)
+                return ReporterResult(self._texts.render(lang, TEXT_LIMIT), "free_text_over_limit")
             return self._keep_free_text(db, sender, digest, message.text)
         lang = message.lang
         if message.verb == "stop":
@@ -69,7 +86,7 @@ class ReporterCommands:
                 self._texts.render(lang, "reporter.status_usage"), "reporter_status"
             )
         # The same pseudonym as on USSD: one budget of guesses per number, whatever the channel.
-        screen = self._status.check(message.code, message.pin, self._callers.now(sender))
+        screen = self._status.check(message.code, message.pin, self._callers.now(sender), sender)
         key = STATUS_TEXTS.get(screen)
         if key is None:
             return ReporterResult(
@@ -100,15 +117,17 @@ class ReporterCommands:
             StructuringItem(
                 ref=ref,
                 content_sealed=self._report_sealer.seal_report(
-                    text.encode("utf-8"), "inbox:" + ref
+                    text[:MAX_FREE_TEXT].encode("utf-8"), "inbox:" + ref
                 ),
                 contact_sealed=self._contact_sealer.seal_contact(sender, "inbox:" + ref),
                 contact_digest=digest,
                 lang=lang,
                 status="new",
-                received_at=self._clock(),
+                received_at=to_the_hour(self._clock()),
             )
         )
+        if len(text) > MAX_FREE_TEXT:
+            return ReporterResult(self._texts.render(lang, TEXT_LIMIT), "free_text_cut")
         return ReporterResult(self._texts.render(lang, "reporter.thanks"), "free_text")
 
     def _lang_of(self, db: Session, digest: str) -> str:

@@ -25,6 +25,7 @@ from service.casework.sms_commands import (
     parse_officer,
     parse_reporter,
 )
+from service.clock import to_the_hour
 from service.intake.callers import CallerPseudonyms
 from service.intake.counters import Counters
 from service.messaging.africastalking.callbacks import (
@@ -45,6 +46,11 @@ log = logging.getLogger(__name__)
 # Replies per number per hour: a flood of texts must not become a flood of paid replies.
 OFFICER_REPLIES_PER_HOUR = 60
 REPORTER_REPLIES_PER_HOUR = 10
+# Free-text messages kept per number per day (each up to MAX_FREE_TEXT characters): a flood of
+# texts cannot fill the coordinators' queue. The first message over it is answered by SMS (even
+# past the hourly reply budget), later ones are acknowledged to the aggregator and dropped
+# unanswered, so a flood cannot become a flood of paid replies either. Never a 4xx.
+FREE_TEXTS_PER_DAY = 20
 # Delivery statuses that may replace each current status (a late "Sent" never undoes "Success").
 REPLACEABLE = frozenset({"sent", "unknown"})
 
@@ -106,7 +112,9 @@ class SmsInbox:
     def _handle(self, message: InboundSms) -> _Handled:
         with self._sessions.begin() as db:
             seen = InboundSmsSeen(
-                provider_id=message.message_id, received_at=self._clock(), handled_as="pending"
+                provider_id=message.message_id,
+                received_at=to_the_hour(self._clock()),  # only the retry window needs it
+                handled_as="pending",
             )
             db.add(seen)
             db.flush()  # A duplicate id fails here, before anything else is done.
@@ -115,24 +123,15 @@ class SmsInbox:
                 select(Officer).where(Officer.phone_digest == digest, Officer.active.is_(True))
             ).first()
             outbox_ids: list[int] = []
+            must_tell = False  # a reply that bypasses the hourly reply budget
             if officer is not None:
                 reply, audience = self._officer_command(db, officer, message, outbox_ids)
                 seen.handled_as = "officer_command"
-            elif looks_like_officer_command(message.text):
-                # A stranger gets no answer to an officer command, so the channel reveals
-                # nothing; the text is still kept (sealed) for coordinators, since a reporter
-                # may have written "Ok" or a number in a message of their own.
-                self._reporter_commands.run(db, message.sender, FreeText(message.text))
-                seen.handled_as = "ignored"
-                reply, audience = None, REPORTER
             else:
-                result = self._reporter_commands.run(
-                    db, message.sender, parse_reporter(message.text)
-                )
-                seen.handled_as = result.handled_as
-                reply, audience = result.reply, REPORTER
+                reply, seen.handled_as, must_tell = self._reporter_message(db, message)
+                audience = REPORTER
             reply_id = None
-            if reply is not None and self._may_reply(message.sender, audience):
+            if reply is not None and (must_tell or self._may_reply(message.sender, audience)):
                 reply_id = self._outbound.add(
                     db,
                     recipient=message.sender,
@@ -143,6 +142,27 @@ class SmsInbox:
                     dedupe_key=f"reply:{seen.id}",
                 ).id
             return _Handled(outbox_ids, reply_id, seen.handled_as)
+
+    def _reporter_message(self, db: Session, message: InboundSms) -> tuple[str | None, str, bool]:
+        """Answer a number that is no officer's: (reply, how it was handled, whether the reply
+        is the one that tells the sender their free text is over today's budget)."""
+        if looks_like_officer_command(message.text):
+            # A stranger gets no answer to an officer command, so the channel reveals nothing;
+            # the text is still kept (sealed) for coordinators, since a reporter may have
+            # written "Ok" or a number in a message of their own.
+            over, _ = self._free_text_budget(message.sender)
+            self._reporter_commands.run(
+                db, message.sender, FreeText(message.text), over_budget=over
+            )
+            return None, "ignored", False
+        parsed = parse_reporter(message.text)
+        if not isinstance(parsed, FreeText):
+            result = self._reporter_commands.run(db, message.sender, parsed)
+            return result.reply, result.handled_as, False
+        over, told_now = self._free_text_budget(message.sender)
+        result = self._reporter_commands.run(db, message.sender, parsed, over_budget=over)
+        # Past the budget, only the first message is answered: a flood gets one reply.
+        return (None if over and not told_now else result.reply), result.handled_as, told_now
 
     def _seen_before(self, message_id: str) -> bool:
         with self._sessions() as db:
@@ -160,6 +180,14 @@ class SmsInbox:
         db.flush()
         outbox_ids.extend(row.id for row in result.outbox)
         return result.reply, OFFICER
+
+    def _free_text_budget(self, sender: str) -> tuple[bool, bool]:
+        """Count one free text: (over today's budget, first message over it)."""
+        try:
+            count = self._store.incr(f"hs:ft:{self._callers.now(sender)}", 86400)
+        except StoreUnavailable:
+            return False, False  # Keeping a message matters more than the cap.
+        return count > FREE_TEXTS_PER_DAY, count == FREE_TEXTS_PER_DAY + 1
 
     def _may_reply(self, sender: str, audience: str) -> bool:
         limit = OFFICER_REPLIES_PER_HOUR if audience == OFFICER else REPORTER_REPLIES_PER_HOUR

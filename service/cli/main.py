@@ -53,11 +53,11 @@ def serve(host: str, port: int) -> None:
 def init() -> None:
     """Create the schema and any missing keys; safe to run twice."""
     from crypto import KeyStore
-    from service.storage.engine import make_engine, upgrade_schema
+    from service.storage.engine import MIGRATION_TIMEOUTS, make_engine, upgrade_schema
 
     settings = _settings(serves_callbacks=False)
     settings.home.mkdir(parents=True, exist_ok=True)
-    upgrade_schema(make_engine(settings.database_url))
+    upgrade_schema(make_engine(settings.database_url, MIGRATION_TIMEOUTS))
     keys = KeyStore.generate(settings.keys_dir)
     click.echo(f"Schema is up to date ({_safe_url(settings.database_url)}).")
     if keys.created:

@@ -11,7 +11,9 @@ from config.settings import ConfigError, Settings
 
 def _settings() -> Settings:
     try:
-        return Settings.from_env(os.environ, serves_callbacks=False)
+        settings = Settings.from_env(os.environ, serves_callbacks=False)
+        settings.sms_gateway()  # refuse to start when no SMS could reach anyone
+        return settings
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
 

@@ -28,6 +28,7 @@ from flows import SubmitCase
 from flows.case_code import make_code
 from flows.case_status import RECEIVED
 from flows.envelope import derive_envelope
+from service.clock import to_the_hour
 from service.storage.models import Case, OutboxJob
 
 log = logging.getLogger(__name__)
@@ -177,8 +178,9 @@ class Intake:
             stage=effect.stage,
             status=RECEIVED,
             lang=lang,
+            # Exact: the orphan sweep and the officers' queue order run on it.
             created_at=now,
-            updated_at=now,
+            updated_at=to_the_hour(now),
         )
         case.code_sealed = self._state_cipher.seal(code.encode(), _code_context(case))
         case.code_for_worker = self._contact_sealer.seal_contact(code, "code:" + case.ref)
@@ -205,7 +207,7 @@ class Intake:
         case.contact = envelope.contact
         case.police_ok = envelope.police_ok
         case.incident_week = envelope.incident_date_coarse
-        case.updated_at = now
+        case.updated_at = to_the_hour(now)
         content = {
             "kind": effect.kind,
             "stage": effect.stage,
@@ -225,6 +227,8 @@ class Intake:
             self._hasher.officer_digest(phone) if envelope.contact == "sms" else None
         )
         case.pin_digest = self._hasher.pin_digest(code, pin) if pin else None
+        # Only a case with a PIN can be checked, so only then is the filing number tagged.
+        case.owner_tag = self._hasher.owner_tag(case.ref, phone) if pin else None
 
 
 def _column_values(case: Case) -> dict[str, Any]:

@@ -20,7 +20,13 @@ UNKNOWN = "status.unknown"
 
 
 class StatusChecker:
-    """Look up a case by code digest; wrong codes, wrong PINs and locked codes look the same."""
+    """Look up a case by code digest; wrong codes, wrong PINs and locked codes look the same.
+
+    Two budgets, counted per day: each guessing number has `misses_before_lock` tries (across
+    all codes), and each code has as many misses from all numbers together. A code whose budget
+    strangers spent stays open to the number that filed it (its owner tag), within that number's
+    own budget: nobody guesses harder than before, and strangers cannot lock the reporter out.
+    """
 
     def __init__(
         self,
@@ -37,37 +43,48 @@ class StatusChecker:
         self._misses_before_lock = misses_before_lock
         self._lock_seconds = lock_seconds
 
-    def check(self, code_text: str, pin: str, caller: str) -> str:
-        """Return the status screen key; `caller` is the caller's pseudonym, for lockouts.
+    def check(self, code_text: str, pin: str, caller: str, phone: str) -> str:
+        """Return the status screen key; `caller` is the caller's pseudonym, for lockouts, and
+        `phone` their number (compared with the case's owner tag, never stored).
 
         Every attempt is counted before the lookup, atomically, so a burst of guesses sent at
         once cannot all pass the check before any is counted; a right answer takes its count back.
         """
         code = normalise(code_text)
         code_digest = self._hasher.code_digest(code) if code else "none"
-        attempt_keys = (f"hs:miss:c:{code_digest}", f"hs:miss:n:{caller}")
+        caller_key, code_key = f"hs:miss:n:{caller}", f"hs:miss:c:{code_digest}"
         try:
-            counts = [self._store.incr(key, self._lock_seconds) for key in attempt_keys]
+            caller_count = self._store.incr(caller_key, self._lock_seconds)
+            code_count = self._store.incr(code_key, self._lock_seconds)
         except StoreUnavailable:
             # Without the counters we cannot enforce the lockout, so we refuse every check.
             return UNKNOWN
-        if any(count > self._misses_before_lock for count in counts):
+        if caller_count > self._misses_before_lock:
             return UNKNOWN
-        screen = self._lookup(code, code_digest, pin) if is_valid(code) else None
+        # A code that used up its budget answers only the number that filed its case.
+        owner_only = code_count > self._misses_before_lock
+        screen = None
+        if is_valid(code):
+            screen = self._lookup(code, code_digest, pin, phone if owner_only else None)
         if screen is None:
             return UNKNOWN
         with suppress(StoreUnavailable):
-            for key in attempt_keys:
+            for key in (caller_key, code_key):
                 self._store.decr(key)
         return screen
 
-    def _lookup(self, code: str, code_digest: str, pin: str) -> str | None:
+    def _lookup(self, code: str, code_digest: str, pin: str, owner: str | None) -> str | None:
+        """The case's screen key if `pin` is right (and, when `owner` is given, it filed it)."""
         with self._sessions() as db:
             case = db.scalars(select(Case).where(Case.code_digest == code_digest)).one_or_none()
             if case is None or case.pin_digest is None:
                 # Still compute a digest so a miss costs the same time as a hit.
                 self._hasher.verify_pin(code, pin, "0" * 64)
                 return None
-            if not self._hasher.verify_pin(code, pin, case.pin_digest):
+            right_pin = self._hasher.verify_pin(code, pin, case.pin_digest)
+            if owner is not None:
+                is_owner = self._hasher.is_owner(case.ref, owner, case.owner_tag or "")
+                right_pin = right_pin and is_owner
+            if not right_pin:
                 return None
             return f"status.{reporter_word(case.status)}"

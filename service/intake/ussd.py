@@ -8,8 +8,9 @@ import logging
 import secrets
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -32,7 +33,7 @@ from flows import (
     system_screen,
 )
 from service.intake.callers import CallerPseudonyms
-from service.intake.reports import Intake
+from service.intake.reports import Intake, Submitted
 from service.intake.status_check import StatusChecker
 from service.queueing.outbox import Dispatcher
 from service.storage.kv import HopKeys, KeyValueStore, KeyWrite, StoreUnavailable
@@ -63,11 +64,33 @@ class UssdReply:
 
 
 @dataclass(frozen=True)
+class _Urgent:
+    """A report whose reporter said "in danger": where its case lives, and if it still must be
+    committed (the urgent commit failed; every later hop, and a resumed session, tries again)."""
+
+    session: str  # the session digest the case is (to be) stored under: it survives a resume
+    kind: str
+    pending: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {"d": self.session, "k": self.kind, "p": self.pending}
+
+    @classmethod
+    def from_dict(cls, data: object) -> _Urgent | None:
+        if not isinstance(data, dict):
+            return None
+        session, kind, pending = data.get("d"), data.get("k"), data.get("p")
+        if not isinstance(session, str) or kind not in ("report", "help"):
+            return None
+        return cls(session, kind, pending is True)
+
+
+@dataclass(frozen=True)
 class _Record:
     text: str
     state: State
     reply: UssdReply
-    case_key: str | None = None  # the session digest its case is filed under, if not its own
+    urgent: _Urgent | None = None
 
 
 @dataclass
@@ -83,9 +106,7 @@ class _Hop:
     sets: list[KeyWrite] = field(default_factory=list)
     deletes: list[str] = field(default_factory=list)
     increments: list[tuple[str, int]] = field(default_factory=list)
-    # A resumed session files under the digest of the session it resumes, so the urgent case
-    # committed there is completed, not filed twice.
-    case_key: str | None = None
+    urgent: _Urgent | None = None
 
     @property
     def caller(self) -> str:
@@ -149,9 +170,7 @@ class UssdService:
             return self._render(system_screen("sys.try_again"), "pt")
         hop.values, hop.counted = begun.values, begun.counted
         try:
-            record = self._open_record(begun.state, session)
-            hop.case_key = record.case_key if record is not None else None
-            return self._hop_with_store(hop, record)
+            return self._hop_with_store(hop, self._open_record(begun.state, session))
         finally:
             # One round trip: the new state, the resume copy, counters, the lock's release.
             with suppress(StoreUnavailable):
@@ -180,11 +199,14 @@ class UssdService:
         if record is None and text == "":
             if hop.counted.get(hop.session_count_key, 0) > self._limits.sessions_per_hour:
                 return self._render(system_screen("sys.too_many"), "pt")
-            saved, hop.case_key = self._saved_for_resume(hop)
+            saved, hop.urgent = self._saved_for_resume(hop)
             result = offer_resume(self._bundle, saved) if saved else start(self._bundle)
         elif record is not None and _extends(record.text, text):
             new_input = text[len(record.text) + 1 :] if record.text else text
             result = step(self._bundle, record.state, new_input)
+            hop.urgent = record.urgent
+            if hop.urgent and not hop.urgent.pending and _restarted(record.state, result.state):
+                hop.urgent = None  # A new report: the urgent case stays as it was.
         else:
             # State lost (expired, store restarted) or hops out of order: the path is the truth.
             result = replay(self._bundle, _inputs(text))
@@ -202,11 +224,17 @@ class UssdService:
         """Run the effects; returns the screen to show and whether a final submit failed."""
         screen = result.screen
         ok = True
+        submits_final = any(
+            isinstance(effect, SubmitCase) and effect.stage == "final" for effect in result.effects
+        )
+        if hop.urgent is not None and hop.urgent.pending and not submits_final:
+            self._retry_urgent(hop, hop.urgent, result.state)
         for effect in result.effects:
             if isinstance(effect, SubmitCase):
                 screen, ok = self._submit(effect, screen, hop, result.state.lang)
             elif isinstance(effect, CheckCase):
-                screen = system_screen(self._status.check(effect.code, effect.pin, hop.caller))
+                found = self._status.check(effect.code, effect.pin, hop.caller, hop.request.phone)
+                screen = system_screen(found)
             elif isinstance(effect, QuickExit):
                 hop.deletes.extend(hop.resume_keys())
         return screen, ok
@@ -219,25 +247,45 @@ class UssdService:
         completes_urgent = effect.answers.get("danger") == "yes"
         if effect.stage == "final" and not completes_urgent and self._over_report_limit(hop):
             return system_screen("sys.too_many"), False
+        # A resumed report keeps the session digest its urgent case was stored under.
+        session = hop.urgent.session if hop.urgent is not None else hop.session
         try:
-            submitted = self._intake.submit(
-                effect,
-                session_digest=hop.case_key or hop.session,
-                phone=hop.request.phone,
-                lang=lang,
-                now=hop.now,
-            )
+            submitted = self._commit(effect, session, hop, lang)
         except SQLAlchemyError:
             log.exception("case commit failed")
+            if effect.stage == "urgent":
+                # Later hops (and a resumed session) try again; the final submit would too.
+                hop.urgent = _Urgent(session, effect.kind, pending=True)
+                return screen, True
             if effect.stage != "final":
-                return screen, True  # A later submit tries again and creates the case.
+                return screen, True  # A later submit carries what this one did.
             return system_screen("sys.try_again"), False
-        if submitted.created:
-            hop.increments.append((hop.report_count_key, COUNT_WINDOW_SECONDS))
-        self._dispatcher.enqueue(submitted.outbox_ids)
+        if effect.stage == "urgent":
+            hop.urgent = _Urgent(session, effect.kind, pending=False)
         if effect.stage == "final":
             return screen.with_params(code=submitted.code), True
         return screen, True
+
+    def _commit(self, effect: SubmitCase, session: str, hop: _Hop, lang: str) -> Submitted:
+        """Commit through the intake, then count the new case and enqueue its jobs."""
+        submitted = self._intake.submit(
+            effect, session_digest=session, phone=hop.request.phone, lang=lang, now=hop.now
+        )
+        if submitted.created:
+            hop.increments.append((hop.report_count_key, COUNT_WINDOW_SECONDS))
+        self._dispatcher.enqueue(submitted.outbox_ids)
+        return submitted
+
+    def _retry_urgent(self, hop: _Hop, urgent: _Urgent, state: State) -> None:
+        """Commit the urgent case whose first commit failed, with the answers given so far."""
+        kind: Literal["report", "help"] = "help" if urgent.kind == "help" else "report"
+        effect = SubmitCase(kind, "urgent", dict(state.answers))
+        try:
+            self._commit(effect, urgent.session, hop, state.lang)
+        except SQLAlchemyError:
+            log.exception("urgent case commit failed again")
+            return
+        hop.urgent = replace(urgent, pending=False)
 
     def _over_report_limit(self, hop: _Hop) -> bool:
         count = hop.values.get(hop.report_count_key)
@@ -259,20 +307,26 @@ class UssdService:
                 hop.deletes.append(hop.resume_keys()[0])
             elif previous is not None:
                 # The final commit failed: keep the answers so the reporter can resume and send.
-                hop.sets.append(self._resume_write(hop, previous.state))
+                hop.sets.append(self._resume_write(hop.caller, previous.state, hop.urgent))
             return
-        record = {"t": hop.request.text, "s": result.state.to_dict(), "r": [reply.text, False]}
-        if hop.case_key and (result.state.resuming or result.state.flow != "main"):
-            record["c"] = hop.case_key  # back at the main menu, what follows is a new case
+        record: dict[str, object] = {
+            "t": hop.request.text,
+            "s": result.state.to_dict(),
+            "r": [reply.text, False],
+        }
+        if hop.urgent is not None:
+            record["u"] = hop.urgent.to_dict()
         blob = self._cipher.seal(json.dumps(record).encode(), _context("s", hop.session))
         hop.sets.append(KeyWrite(state_key, blob, self._limits.session_ttl_seconds))
         if _resumable(result.state):
-            hop.sets.append(self._resume_write(hop, result.state))
+            hop.sets.append(self._resume_write(hop.caller, result.state, hop.urgent))
 
-    def _resume_write(self, hop: _Hop, state: State) -> KeyWrite:
-        saved = {**state.to_dict(), "c": hop.case_key or hop.session}
-        blob = self._cipher.seal(json.dumps(saved).encode(), _context("r", hop.caller))
-        return KeyWrite(f"hs:r:{hop.caller}", blob, self._limits.resume_window_seconds)
+    def _resume_write(self, caller: str, state: State, urgent: _Urgent | None) -> KeyWrite:
+        saved: dict[str, object] = {"s": state.to_dict()}
+        if urgent is not None:
+            saved["u"] = urgent.to_dict()
+        blob = self._cipher.seal(json.dumps(saved).encode(), _context("r", caller))
+        return KeyWrite(f"hs:r:{caller}", blob, self._limits.resume_window_seconds)
 
     def _open_record(self, blob: bytes | None, session: str) -> _Record | None:
         """Open the stored state; anything unreadable counts as lost (the path is replayed)."""
@@ -281,20 +335,21 @@ class UssdService:
         try:
             data = json.loads(self._cipher.open(blob, _context("s", session)))
             state = State.from_dict(data["s"])
-            reply = UssdReply(*data["r"])
-            return _Record(data["t"], state, reply, _case_key(data))
+            urgent = _Urgent.from_dict(data.get("u"))
+            return _Record(data["t"], state, UssdReply(*data["r"]), urgent)
         except (CryptoError, FlowError, ValueError, KeyError, TypeError):
             return None
 
-    def _saved_for_resume(self, hop: _Hop) -> tuple[State | None, str | None]:
-        """The unfinished report this number left and the digest its case is filed under."""
+    def _saved_for_resume(self, hop: _Hop) -> tuple[State | None, _Urgent | None]:
+        """The unfinished report this number left, if any, and its urgent case (read with the
+        lock)."""
         for caller, key in zip(hop.callers, hop.resume_keys(), strict=True):
             blob = hop.values.get(key)
             if blob is None:
                 continue
             try:
-                data = json.loads(self._cipher.open(blob, _context("r", caller)))
-                return State.from_dict(data), _case_key(data)
+                saved = json.loads(self._cipher.open(blob, _context("r", caller)))
+                return State.from_dict(saved["s"]), _Urgent.from_dict(saved.get("u"))
             except (CryptoError, FlowError, ValueError, KeyError, TypeError):
                 return None, None
         return None, None
@@ -312,17 +367,17 @@ def _resumable(state: State) -> bool:
     return not state.ended and state.flow in RESUMABLE_FLOWS
 
 
+def _restarted(before: State, after: State) -> bool:
+    """Whether the answer to a resume offer was "start again" (continuing changes nothing else)."""
+    return before.resuming and not after.resuming and replace(after, resuming=True) != before
+
+
 def _extends(previous: str, text: str) -> bool:
     return (previous == "" and text != "") or text.startswith(previous + "*")
 
 
 def _inputs(text: str) -> list[str]:
     return text.split("*") if text else []
-
-
-def _case_key(data: dict[str, object]) -> str | None:
-    key = data.get("c")
-    return key if isinstance(key, str) else None
 
 
 def _context(kind: str, key: str) -> bytes:

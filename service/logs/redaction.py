@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
-_TOKEN = re.compile(r"(token=)[^&\s\"']+", re.IGNORECASE)
+# `token=` as sent, or percent-encoded (`token%3D`) as a quoted request line may show it.
+_TOKEN = re.compile(r"(token(?:=|%3D))[^&\s\"']+", re.IGNORECASE)
 # Phone numbers and case codes: runs of six or more digits, with or without + and separators.
 _DIGITS = re.compile(r"\+?\d(?:[\d \-]{4,}\d)")
 

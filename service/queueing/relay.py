@@ -87,8 +87,13 @@ class OutboxRelay:
 
 def _listening_connection(engine: Engine) -> psycopg.Connection[tuple[object, ...]]:
     """A connection of its own, outside the pool: LISTEN lasts as long as the connection."""
-    url = engine.url.set(drivername="postgresql")
-    return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
+    # Keyword arguments, not a URI: libpq reads a "+" in a URI literally, and the engine's
+    # options (search path, timeouts) are separated by spaces.
+    url = engine.url
+    params: dict[str, object] = dict(url.translate_connect_args(username="user", database="dbname"))
+    params.update(url.query)
+    # psycopg types each keyword argument narrower than a dict of them can say.
+    return psycopg.connect(autocommit=True, **params)  # type: ignore[arg-type]  # see above
 
 
 def start_relay(relay: OutboxRelay) -> tuple[threading.Thread, threading.Event]:

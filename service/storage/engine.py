@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from crypto import AuditSigner
@@ -20,8 +22,35 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_MIN = (3, 35, 0)
 
 
-def make_engine(url: str) -> Engine:
-    """Build an engine; SQLite gets WAL and a busy timeout so threads can share the file."""
+@dataclass(frozen=True)
+class DatabaseTimeouts:
+    """How long one connection may wait: to connect, per statement, for a lock, for the pool.
+
+    The aggregator drops a USSD session whose reply takes more than about 10 s, so a stalled
+    database must fail a hop in a few seconds (the reporter sees "try again") rather than hold a
+    thread; `statement_seconds=None` is for migrations only.
+    """
+
+    connect_seconds: int = 2
+    statement_seconds: float | None = 3.0
+    lock_seconds: float = 2.0
+    pool_seconds: float = 2.0
+
+
+# A USSD hop, and every other request of the web (the default for every engine).
+HOP_TIMEOUTS = DatabaseTimeouts()
+# The worker's jobs and sweeps have no reporter waiting, but must not hang either.
+WORKER_TIMEOUTS = DatabaseTimeouts(
+    connect_seconds=5, statement_seconds=30.0, lock_seconds=10.0, pool_seconds=10.0
+)
+# Schema upgrades may rewrite a large table: no statement limit, still a bounded lock wait.
+MIGRATION_TIMEOUTS = DatabaseTimeouts(
+    connect_seconds=5, statement_seconds=None, lock_seconds=30.0, pool_seconds=30.0
+)
+
+
+def make_engine(url: str, timeouts: DatabaseTimeouts = HOP_TIMEOUTS) -> Engine:
+    """Build an engine whose every connection has `timeouts`; SQLite gets WAL and a busy timeout."""
     # hide_parameters: an error message must never carry row values into a log or a traceback.
     if url.startswith("sqlite"):
         if sqlite3.sqlite_version_info < SQLITE_MIN:
@@ -31,13 +60,40 @@ def make_engine(url: str) -> Engine:
             )
         engine = create_engine(
             url,
-            connect_args={"timeout": 15, "check_same_thread": False},
+            # The busy timeout is SQLite's only wait: a writer holding the file too long.
+            connect_args={
+                "timeout": timeouts.statement_seconds or 15,
+                "check_same_thread": False,
+            },
+            pool_timeout=timeouts.pool_seconds,
             hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+        with_postgres_timeouts(make_url(url), timeouts),
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=timeouts.pool_seconds,
+        hide_parameters=True,
+    )
+
+
+def with_postgres_timeouts(url: URL, timeouts: DatabaseTimeouts) -> URL:
+    """Put the timeouts in the URL, so every connection made from it has them (the relay's too).
+
+    They go into libpq's `options` (server settings, applied at connect: no extra round trip)
+    after any options the URL already has, such as a search_path.
+    """
+    settings = [f"-c lock_timeout={int(timeouts.lock_seconds * 1000)}"]
+    if timeouts.statement_seconds is not None:
+        settings.append(f"-c statement_timeout={int(timeouts.statement_seconds * 1000)}")
+    given = url.query.get("options", "")
+    existing = given if isinstance(given, str) else " ".join(given)
+    options = " ".join([existing, *settings]).strip()
+    return url.update_query_dict(
+        {"connect_timeout": str(timeouts.connect_seconds), "options": options}
     )
 
 

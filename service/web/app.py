@@ -7,6 +7,7 @@ from flask import Flask, Response
 from config.settings import Settings
 from service.bootstrap.web import WebContainer, build_web
 from service.logs.redaction import install_redaction
+from service.web.readiness import ReadinessProbe, readiness
 from service.web.webhooks import webhooks
 
 # Larger bodies are refused by Flask with 413 before we read them.
@@ -18,9 +19,12 @@ def create_app(settings: Settings, container: WebContainer | None = None) -> Fla
     install_redaction()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.extensions["handsoff"] = container or build_web(settings)
+    built = app.extensions["handsoff"] = container or build_web(settings)
+    app.extensions["handsoff.readiness"] = ReadinessProbe(built.engine, built.redis_client)
     app.register_blueprint(webhooks)
+    app.register_blueprint(readiness)
 
+    # Liveness only: answers without touching SQL or Redis (/readyz checks those).
     @app.get("/healthz")
     def healthz() -> Response:
         return Response("ok\n", mimetype="text/plain")

@@ -39,7 +39,8 @@ def require_token() -> Response | None:
     given = request.args.get("token", "")
     if hmac.compare_digest(given.encode(), expected.encode()):
         return None
-    _container().counters.bump("callback.forbidden")
+    # Counted in memory: a request without the token touches neither SQL nor Redis.
+    _container().counters.note("callback.forbidden")
     return Response("forbidden\n", status=403, mimetype="text/plain")
 
 
@@ -57,7 +58,7 @@ def ussd() -> Response:
     except Exception:
         # Last line of defence: the reporter sees a short screen, never a network error.
         log.exception("USSD hop failed")
-        container.counters.bump("ussd.error")
+        container.counters.note("ussd.error")  # The database may be what failed: no SQL.
         reply = container.try_again_reply()
     return _plain(render_ussd_reply(reply))
 

@@ -12,7 +12,7 @@ from config.settings import Settings
 from crypto import KeyStore
 from service.bootstrap.web import WebContainer, build_web
 from service.clock import utcnow
-from service.storage.engine import make_engine, upgrade_schema
+from service.storage.engine import MIGRATION_TIMEOUTS, make_engine, upgrade_schema
 from service.web.app import create_app
 
 
@@ -30,7 +30,7 @@ def production_settings(home: Path, database_url: str, redis_url: str, token: st
             "WEBHOOK_TOKEN": token,
         }
     )
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, MIGRATION_TIMEOUTS)
     upgrade_schema(engine)
     engine.dispose()
     KeyStore.generate(settings.keys_dir)

@@ -42,6 +42,8 @@ class Phone:
         self.text = ""
         self.screen = ""
         self.ended = True
+        # Seconds to wait for a reply; the aggregator itself gives up after about 10.
+        self.timeout = 15.0
         self._http = requests.Session()
 
     def dial(self) -> str:
@@ -66,7 +68,9 @@ class Phone:
 
     def post(self, fields: dict[str, str]) -> requests.Response:
         params = {"token": self.token} if self.token else {}
-        return self._http.post(f"{self.base_url}/ussd", data=fields, params=params, timeout=15)
+        return self._http.post(
+            f"{self.base_url}/ussd", data=fields, params=params, timeout=self.timeout
+        )
 
     def _hop(self) -> str:
         response = self.post(

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from service.cli.main import main
+from service.messaging.outbox_log import masked_recipient
 from service.queueing.job_queue import InProcessJobQueue
 from tests.support.backends import running_service
 from tests.support.fake_aggregator import SmsHandset
@@ -48,11 +49,13 @@ def test_a_report_alerts_the_officer_through_the_local_outbox_log(
         log_file = service.settings.sms_outbox_log
 
         sent = _outbox(log_file)
-        to_officer = [m["text"] for m in sent if m["to"] == officer]
+        to_officer = [m["text"] for m in sent if m["to"] == masked_recipient(officer)]
         assert any(code in text for text in to_officer)
-        assert [m["text"] for m in sent if m["to"] == reporter] == [
+        assert [m["text"] for m in sent if m["to"] == masked_recipient(reporter)] == [
             f"Codigo {code}: em tratamento."
         ]
+        # The log is the developer's phone, yet it never holds a number in clear.
+        assert officer[1:] not in log_file.read_text() and reporter[1:] not in log_file.read_text()
         assert stat.S_IMODE(os.stat(log_file).st_mode) == 0o600
     # The outbox log is the developer's phone; the application log never holds the texts.
     assert code not in caplog.text and reporter not in caplog.text

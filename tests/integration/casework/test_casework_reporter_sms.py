@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import secrets
 
+import pytest
 from sqlalchemy import select, update
 
 from crypto import KeyStore, ReportOpener
 from flows.case_code import make_code
+from service.casework.reporter_commands import MAX_FREE_TEXT
+from service.casework.sms_inbox import FREE_TEXTS_PER_DAY
 from service.queueing.job_queue import QUEUE_NAME
 from service.storage.casework_models import OutboundSms, StructuringItem
 from service.storage.models import Case
 from tests.integration.casework.conftest import World, new_number
 from tests.support.journeys import MAIN
 from tests.support.phone import system_text
+
+TEXT_LIMIT_PT = (
+    "Mensagem recebida, mas nem tudo foi guardado: texto demais. Envie menos ou tente amanha."
+)
 
 
 def _held(world: World, **answers: str) -> tuple[int, str]:
@@ -207,3 +214,79 @@ def test_one_budget_of_guesses_per_number_is_shared_by_ussd_and_sms_for_a_day(
     assert day == 86400
     ttls = [world.connection.ttl(key) for key in world.connection.scan_iter(match="hs:miss:*")]
     assert ttls and all(day - 600 < ttl <= day for ttl in ttls), ttls
+
+
+def _kept_texts(world: World) -> list[str]:
+    opener = ReportOpener(KeyStore(world.settings.keys_dir).report_private())
+    with world.container.sessions() as db:
+        items = db.scalars(select(StructuringItem).order_by(StructuringItem.id)).all()
+    return [opener.open_report(i.content_sealed, "inbox:" + i.ref).decode() for i in items]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["\x00", "\x1b[2J", "\x7f", "\ue000", "\U000f0000", "\U0010fffd", "\u0378", "\U000e0001"],
+)
+def test_free_text_with_control_private_use_or_unassigned_characters_is_kept_sealed(
+    world: World, odd: str
+) -> None:
+    sender = new_number()
+    text = f"fui agredida {odd} ontem"
+    world.text(sender, text)  # 200, not a 4xx the aggregator would retry for 12 hours
+    world.drain()
+    assert _kept_texts(world) == [text]
+    assert world.inbox(sender) == ["Mensagem recebida. Obrigado."]
+
+
+def test_a_message_longer_than_the_cap_is_kept_cut_and_the_sender_is_told_by_sms(
+    world: World,
+) -> None:
+    sender = new_number()
+    world.text(sender, "a" * MAX_FREE_TEXT + "b" * 400)
+    world.drain()
+    assert _kept_texts(world) == ["a" * MAX_FREE_TEXT]
+    assert world.inbox(sender) == [TEXT_LIMIT_PT]
+
+
+def test_free_text_past_the_days_budget_is_not_kept_and_the_sender_is_told_once(
+    world: World,
+) -> None:
+    sender, other = new_number(), new_number()
+    for index in range(FREE_TEXTS_PER_DAY + 3):
+        world.text(sender, f"mensagem {index}")
+    world.text(other, "outra pessoa")
+    world.drain()
+    kept = _kept_texts(world)
+    assert kept == [f"mensagem {i}" for i in range(FREE_TEXTS_PER_DAY)] + ["outra pessoa"]
+    # The hourly reply budget (10) is spent on thanks; the limit is told once all the same.
+    assert world.inbox(sender) == ["Mensagem recebida. Obrigado."] * 10 + [TEXT_LIMIT_PT]
+    assert world.inbox(other) == ["Mensagem recebida. Obrigado."]
+
+
+def test_free_text_and_its_dedupe_row_keep_the_time_to_the_hour_only(world: World) -> None:
+    from service.storage.casework_models import InboundSmsSeen
+
+    world.text(new_number(), "uma mensagem")
+    with world.container.sessions() as db:
+        times = [item.received_at for item in db.scalars(select(StructuringItem))]
+        times += [seen.received_at for seen in db.scalars(select(InboundSmsSeen))]
+    assert len(times) == 2
+    assert all((t.minute, t.second, t.microsecond) == (0, 0, 0) for t in times)
+
+
+def test_status_by_sms_from_the_reporters_own_number_passes_a_lock_strangers_caused(
+    world: World,
+) -> None:
+    world.officer("Ana", role="psychosocial")
+    filed = world.file(pin="4321")
+    world.drain()
+    misses = world.settings.limits.status_misses_before_lock
+    for _ in range(misses):
+        world.text(new_number(), f"STATUS {filed.code} 0000")
+    stranger = new_number()
+    world.text(stranger, f"STATUS {filed.code} 4321")
+    world.text(filed.phone, f"STATUS {filed.code} 4321")
+    world.drain()
+    assert world.inbox(stranger) == ["Could not find that case. Check the code and PIN."]
+    [answer] = world.inbox(filed.phone)
+    assert answer.startswith(f"Code {filed.code}: ") and "Could not" not in answer

@@ -79,7 +79,22 @@ def test_inbound_sms_are_validated() -> None:
     sms = parse_inbound_sms({"id": "m1", "from": "+258841234567", "text": "STOP", "to": "123"})
     assert (sms.message_id, sms.sender, sms.text) == ("m1", "+258841234567", "STOP")
     with pytest.raises(BadCallback):
-        parse_inbound_sms({"id": "m1", "from": "+258841234567", "text": "x\x00"})
+        parse_inbound_sms({"id": "m1", "from": "", "text": "STOP"})
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["\x00", "\x1b[2J", "\x7f", "\ue000", "\U000f0000", "\U0010fffd", "\U000e0001", "\u0378"],
+)
+def test_an_sms_with_control_private_use_or_unassigned_characters_is_kept_whole(odd: str) -> None:
+    text = f"ajuda {odd} por favor"
+    sms = parse_inbound_sms({"id": "m3", "from": "+258841234567", "text": text})
+    assert sms.text == text
+
+
+def test_an_sms_longer_than_any_limit_is_parsed_not_refused() -> None:
+    sms = parse_inbound_sms({"id": "m4", "from": "+258841234567", "text": "a" * 5000})
+    assert len(sms.text) == 5000
 
 
 @pytest.mark.parametrize(
