@@ -12,36 +12,30 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from crypto.errors import CryptoError, KeyFileInvalid, KeyFileMissing
+from crypto.errors import CryptoError, ForbiddenKeyFile, KeyFileInvalid, KeyFileMissing
 from crypto.keys import (
     KEY_NAMES,
     MLKEM768_PUBLIC_BYTES,
     MLKEM768_SEED_BYTES,
     SECRET_BYTES,
-    SECRET_FIELDS,
+    SECRET_NAMES,
     X25519_BYTES,
     KeyName,
     PrivateKey,
     PublicKey,
-    Secrets,
+    SecretName,
     generate_private_key,
-    generate_secrets,
+    generate_secret,
 )
 
 Role = Literal["web", "worker", "desk"]
 
+ROLES: tuple[Role, ...] = ("web", "worker", "desk")
+
 FORMAT = "handsoff-keys/1"
-SECRETS_FILE = "secrets.json"
-
-# Least privilege per process (DESIGN.md): the internet-facing web process never holds a private
-# key; the worker only opens contacts; the desk opens reports and seals notes back to its own key.
-ROLE_FILES: Mapping[Role, tuple[str, ...]] = {
-    "web": ("report.public.json", "contact.public.json", SECRETS_FILE),
-    "worker": ("contact.private.json", "contact.public.json"),
-    "desk": ("report.private.json", "report.public.json", SECRETS_FILE),
-}
-
-T = TypeVar("T")
+# Before each secret had a file of its own, one file held all four, the number key included: a
+# folder holding it is refused by every production role, and `KeyStore.generate` splits it.
+LEGACY_SECRETS_FILE = "secrets.json"
 
 
 def public_file(name: KeyName) -> str:
@@ -52,6 +46,42 @@ def public_file(name: KeyName) -> str:
 def private_file(name: KeyName) -> str:
     """Return the file name of a private key ring (current key first, then retired ones)."""
     return f"{name}.private.json"
+
+
+def secret_file(name: SecretName) -> str:
+    """Return the file name of one symmetric secret."""
+    return f"{name}.secret.json"
+
+
+# Least privilege per process (DESIGN.md, docs/keys.md). The internet-facing web holds no private
+# key and no key that can reverse a digest stored in SQL (the number key); the worker opens
+# contacts and seals what it receives to the desk, never opens a report; the desk opens reports.
+ROLE_FILES: Mapping[Role, tuple[str, ...]] = {
+    "web": (
+        public_file("report"),
+        public_file("contact"),
+        secret_file("session"),
+        secret_file("pseudonym"),
+        secret_file("code"),
+        secret_file("number"),
+    ),
+    "worker": (
+        private_file("contact"),
+        public_file("contact"),
+        public_file("report"),
+        secret_file("pseudonym"),
+        secret_file("code"),
+        secret_file("number"),
+    ),
+    "desk": (
+        private_file("report"),
+        public_file("report"),
+        public_file("contact"),
+        secret_file("code"),
+    ),
+}
+
+T = TypeVar("T")
 
 
 def _today() -> date:
@@ -77,17 +107,33 @@ class KeyStore:
 
     @classmethod
     def generate(cls, path: str | os.PathLike[str]) -> KeyStore:
-        """Write every missing key file and return the store; existing files are never replaced."""
+        """Write every missing key file and return the store; existing files are never replaced.
+
+        Only `handsoff keys init` (on an offline admin machine) and the embedded default call
+        this: a production process never generates keys.
+        """
         store = cls(path)
         store._make_folder()
         created: list[str] = []
         for name in KEY_NAMES:
             created.extend(store._generate_pair(name))
-        secrets_text = _secrets_to_json(generate_secrets(_today()))
-        if store._write_new(SECRETS_FILE, secrets_text):
-            created.append(SECRETS_FILE)
+        legacy = store._legacy_secrets()
+        for secret in SECRET_NAMES:
+            value = legacy.get(secret) or generate_secret()
+            if store._write_new(secret_file(secret), _secret_to_json(secret, value)):
+                created.append(secret_file(secret))
+        if legacy:
+            # Split into one file per secret above (same values, so stored digests still match).
+            store._file(LEGACY_SECRETS_FILE).unlink()
+            store._sync_folder()
         store.created = tuple(created)
         return store
+
+    def _legacy_secrets(self) -> dict[SecretName, bytes]:
+        """Read the old combined secrets file, if any, under today's secret names."""
+        if not self._file(LEGACY_SECRETS_FILE).exists():
+            return {}
+        return self._load(LEGACY_SECRETS_FILE, _legacy_secrets_from_json)
 
     def _generate_pair(self, name: KeyName) -> list[str]:
         has_private = self._file(private_file(name)).exists()
@@ -135,19 +181,31 @@ class KeyStore:
     def export(self, dest: str | os.PathLike[str], role: Role) -> KeyStore:
         """Copy the files one process role may hold into `dest`, refusing any it must not hold."""
         target = KeyStore(dest)
-        if target.path.resolve() == self.path.resolve():
+        if target.path.exists() and target.path.resolve() == self.path.resolve():
             raise CryptoError("export destination is the key folder itself")
         allowed = ROLE_FILES[role]
-        forbidden = [
-            name for name in _all_key_files() if name not in allowed and target._file(name).exists()
-        ]
-        if forbidden:
-            raise CryptoError(f"{target.path} already holds {', '.join(forbidden)}, not for {role}")
+        if target.path.exists():
+            target.check_role(role)
         contents = {name: self._read_text(name) for name in allowed}
         target._make_folder()
         for name, text in contents.items():
             target._replace(name, text)
         return target
+
+    def check_role(self, role: Role) -> None:
+        """Refuse a folder holding any file that `role` must not hold; name every such file.
+
+        An allow-list, not a deny-list: a private key copied under another name (a backup, a
+        half-written temporary file) is refused as well.
+        """
+        allowed = set(ROLE_FILES[role])
+        try:
+            present = sorted(entry.name for entry in self.path.iterdir())
+        except FileNotFoundError:
+            return  # Nothing held; each accessor says which file is missing.
+        forbidden = [name for name in present if name not in allowed]
+        if forbidden:
+            raise ForbiddenKeyFile(self.path, role, tuple(forbidden))
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -175,9 +233,25 @@ class KeyStore:
         """Return the private key ring of `name`, current first."""
         return self._load(private_file(name), lambda data: _ring_from_json(name, data))
 
-    def secrets(self) -> Secrets:
-        """Return the symmetric secrets (session key, pseudonym pepper, code and officer keys)."""
-        return self._load(SECRETS_FILE, _secrets_from_json)
+    def secret(self, name: SecretName) -> bytes:
+        """Return one symmetric secret (see `crypto.keys.SECRET_PURPOSES`)."""
+        return self._load(secret_file(name), lambda data: _secret_from_json(name, data))
+
+    def session_key(self) -> bytes:
+        """Return the key that encrypts USSD session state."""
+        return self.secret("session")
+
+    def pseudonym_pepper(self) -> bytes:
+        """Return the pepper of the daily caller pseudonyms (Redis only)."""
+        return self.secret("pseudonym")
+
+    def code_key(self) -> bytes:
+        """Return the key of case-code digests and of the keyed step of PIN digests."""
+        return self.secret("code")
+
+    def number_pepper(self) -> bytes:
+        """Return the key of the lasting phone-number digests stored in SQL."""
+        return self.secret("number")
 
     # -- files --------------------------------------------------------------------------------
 
@@ -252,11 +326,6 @@ class _FormatProblem(ValueError):
     """A key file is well-formed JSON but not what we expect; safe to show the message."""
 
 
-def _all_key_files() -> tuple[str, ...]:
-    names = [f(name) for name in KEY_NAMES for f in (public_file, private_file)]
-    return (*names, SECRETS_FILE)
-
-
 def _dump(data: Mapping[str, object]) -> str:
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
@@ -268,7 +337,7 @@ def _unb64(data: Mapping[str, Any], field_name: str, length: int) -> bytes:
     return raw
 
 
-def _check_name(name: KeyName, kind: str, data: Mapping[str, Any]) -> None:
+def _check_name(name: str, kind: str, data: Mapping[str, Any]) -> None:
     if data.get("name") != name or data.get("kind") != kind:
         raise _FormatProblem(f"expected the {name} {kind} key")
 
@@ -341,23 +410,33 @@ def _ring_from_json(name: KeyName, data: Mapping[str, Any]) -> tuple[PrivateKey,
     return tuple(ring)
 
 
-def _secrets_to_json(secrets: Secrets) -> str:
-    data: dict[str, object] = {
-        "format": FORMAT,
-        "kind": "secrets",
-        "created": secrets.created.isoformat(),
-    }
-    data.update({name: _b64(getattr(secrets, name)) for name in SECRET_FIELDS})
-    return _dump(data)
+def _secret_to_json(name: SecretName, value: bytes) -> str:
+    return _dump(
+        {
+            "format": FORMAT,
+            "kind": "secret",
+            "name": name,
+            "created": _today().isoformat(),
+            "key": _b64(value),
+        }
+    )
 
 
-def _secrets_from_json(data: Mapping[str, Any]) -> Secrets:
+def _secret_from_json(name: SecretName, data: Mapping[str, Any]) -> bytes:
+    _check_name(name, "secret", data)
+    return _unb64(data, "key", SECRET_BYTES)
+
+
+# The old combined file's field names, mapped to today's secret names.
+_LEGACY_FIELDS: dict[SecretName, str] = {
+    "session": "session_key",
+    "pseudonym": "pseudonym_pepper",
+    "code": "code_key",
+    "number": "officer_key",
+}
+
+
+def _legacy_secrets_from_json(data: Mapping[str, Any]) -> dict[SecretName, bytes]:
     if data.get("kind") != "secrets":
         raise _FormatProblem("expected the secrets file")
-    return Secrets(
-        created=date.fromisoformat(data["created"]),
-        session_key=_unb64(data, "session_key", SECRET_BYTES),
-        pseudonym_pepper=_unb64(data, "pseudonym_pepper", SECRET_BYTES),
-        code_key=_unb64(data, "code_key", SECRET_BYTES),
-        officer_key=_unb64(data, "officer_key", SECRET_BYTES),
-    )
+    return {name: _unb64(data, field, SECRET_BYTES) for name, field in _LEGACY_FIELDS.items()}

@@ -26,7 +26,7 @@ _SUITE = hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AE
 
 def _info(purpose: KeyName, header: bytes, case_ref: str) -> bytes:
     if not case_ref:
-        raise CryptoError("a sealed blob needs a case reference")
+        raise CryptoError("a sealed blob needs a reference to bind it to")
     return b"handsoff/" + purpose.encode() + b"/v1\x00" + header + case_ref.encode("utf-8")
 
 
@@ -111,25 +111,28 @@ class ReportOpener(_Opener):
 
 
 class ContactSealer(_Sealer):
-    """Seal a reporter's phone number to the worker's public key; holds no secret."""
+    """Seal short text for the worker (numbers, case codes, SMS) to its contact key; no secret."""
 
     def __init__(self, public: PublicKey) -> None:
         super().__init__(public, "contact")
 
-    def seal_contact(self, phone_e164: str, case_ref: str) -> bytes:
-        """Return the phone number sealed so that only the worker can open it."""
-        return self._seal(phone_e164.encode("utf-8"), case_ref)
+    def seal_for_worker(self, text: str, context: str) -> bytes:
+        """Return `text` sealed so that only the worker can open it, bound to `context`.
+
+        `context` is one of crypto.contexts' prefixes joined to the row's ref.
+        """
+        return self._seal(text.encode("utf-8"), context)
 
 
 class ContactOpener(_Opener):
-    """Open sealed phone numbers with the worker's private keys (current and retired)."""
+    """Open what was sealed for the worker with its contact keys (current and retired)."""
 
     def __init__(self, private: PrivateKey | Iterable[PrivateKey]) -> None:
         super().__init__(private, "contact")
 
-    def open_contact(self, blob: bytes, case_ref: str) -> str:
-        """Return the phone number; raise SealBroken if it was altered or is for another case."""
-        raw = self._open(blob, case_ref)
+    def open_for_worker(self, blob: bytes, context: str) -> str:
+        """Return the text; raise SealBroken if it was altered or sealed under another context."""
+        raw = self._open(blob, context)
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
-from crypto import ContactSealer, SecretHasher
+from crypto import ContactSealer, NumberHasher
 from service.bootstrap.parts import make_redis, open_database, open_keys
 from service.casework.officers import OfficerRegistry
 from service.clock import utcnow
@@ -25,12 +25,11 @@ class AdminParts:
     sessions: sessionmaker[Session]
 
     def registry(self) -> OfficerRegistry:
-        """The registry holds the number-digest key and the contact public key only."""
-        keys = open_keys(self.settings)
-        secrets = keys.secrets()
+        """The registry holds the number key and the contact public key only: the worker's host."""
+        keys = open_keys(self.settings, None)
         return OfficerRegistry(
             self.sessions,
-            SecretHasher(secrets.code_key, secrets.officer_key),
+            NumberHasher(keys.number_pepper()),
             ContactSealer(keys.contact_public()),
             utcnow,
         )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import Settings
 from crypto import (
     ContactSealer,
+    NumberHasher,
     Pseudonymiser,
     ReportSealer,
     SecretHasher,
@@ -80,10 +81,9 @@ def build_web(
     """Build the web process (and, in the embedded default, its in-process worker)."""
     database = open_database(settings)
     sessions = database.sessions
-    keys = open_keys(settings)
-    secrets = keys.secrets()
-    hasher = SecretHasher(secrets.code_key, secrets.officer_key)
-    cipher = StateCipher(secrets.session_key)
+    keys = open_keys(settings, "web")
+    hasher = SecretHasher(keys.code_key())
+    cipher = StateCipher(keys.session_key())
     report_sealer = ReportSealer(keys.report_public())
     contact_sealer = ContactSealer(keys.contact_public())
     redis_client = make_redis(settings)
@@ -117,7 +117,7 @@ def build_web(
     )
     # One way a number becomes a daily pseudonym, shared by USSD and SMS (one guess budget).
     callers = CallerPseudonyms(
-        Pseudonymiser(secrets.pseudonym_pepper), settings.limits.pseudonym_period_seconds, clock
+        Pseudonymiser(keys.pseudonym_pepper()), settings.limits.pseudonym_period_seconds, clock
     )
     bundle = load_bundle()
     ussd = UssdService(
@@ -133,9 +133,10 @@ def build_web(
         clock=clock,
     )
     texts = load_texts()
+    numbers = NumberHasher(keys.number_pepper())
     sms_inbox = SmsInbox(
         sessions=sessions,
-        hasher=hasher,
+        numbers=numbers,
         officer_commands=OfficerCommands(
             hasher=hasher,
             state_cipher=cipher,
@@ -144,7 +145,7 @@ def build_web(
             clock=clock,
         ),
         reporter_commands=ReporterCommands(
-            hasher=hasher,
+            numbers=numbers,
             report_sealer=report_sealer,
             contact_sealer=contact_sealer,
             status=status,

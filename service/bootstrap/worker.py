@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
-from crypto import ContactOpener, ContactSealer, KeyStore
+from crypto import ContactOpener, ContactSealer, KeyStore, NumberHasher
 from service.bootstrap.parts import make_redis, open_database, open_keys
 from service.casework.assignment import AckDeadlines
 from service.casework.texts import SmsTexts, load_texts
@@ -38,6 +38,8 @@ class WorkerContext:
     # The contact private key: opens reporters' and officers' numbers, case codes, SMS rows.
     opener: ContactOpener
     sealer: ContactSealer
+    # The number key: lasting digests of numbers, to match senders (docs/privacy.md).
+    numbers: NumberHasher
     texts: SmsTexts
     deadlines: AckDeadlines = field(default_factory=AckDeadlines)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -69,7 +71,7 @@ def build_worker(
             raise RuntimeError("a separate worker process needs REDIS_URL")
         queue = RqJobQueue(connection)
     database = open_database(settings)
-    keys = open_keys(settings)
+    keys = open_keys(settings, "worker")
     return WorkerContext(
         settings=settings,
         engine=database.engine,
@@ -80,5 +82,6 @@ def build_worker(
         gateway=gateway or make_gateway(settings, clock),
         opener=ContactOpener(keys.contact_private()),
         sealer=ContactSealer(keys.contact_public()),
+        numbers=NumberHasher(keys.number_pepper()),
         texts=load_texts(),
     )

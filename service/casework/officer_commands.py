@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crypto import ReportSealer, SecretHasher, StateCipher
+from crypto.contexts import CASE_CODE_FOR_WEB, context_bytes
 from flows.case_code import is_valid
 from service.casework.assignment import may_hold
 from service.casework.audit import record_event
@@ -308,7 +309,7 @@ class OfficerCommands:
     def _code_of(self, case: Case) -> str:
         # The web holds the session key the intake sealed each code with.
         return self._state_cipher.open(
-            case.code_sealed or b"", b"case-code:" + case.ref.encode()
+            case.code_sealed or b"", context_bytes(CASE_CODE_FOR_WEB, case.ref)
         ).decode()
 
     def _reply(self, officer: Officer, key: str, **params: str) -> CommandResult:

@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crypto import ContactSealer, ReportSealer, SecretHasher
+from crypto import ContactSealer, NumberHasher, ReportSealer
+from crypto.contexts import INBOX_ITEM, context
 from service.casework.sms_commands import FreeText, ReporterCommand
 from service.casework.texts import DEFAULT_LANG, SmsTexts
 from service.intake.callers import CallerPseudonyms
@@ -41,7 +42,7 @@ class ReporterCommands:
     def __init__(
         self,
         *,
-        hasher: SecretHasher,
+        numbers: NumberHasher,
         report_sealer: ReportSealer,
         contact_sealer: ContactSealer,
         status: StatusChecker,
@@ -50,7 +51,7 @@ class ReporterCommands:
         callers: CallerPseudonyms,
     ) -> None:
         self._callers = callers
-        self._hasher = hasher
+        self._numbers = numbers
         self._report_sealer = report_sealer
         self._contact_sealer = contact_sealer
         self._status = status
@@ -58,7 +59,7 @@ class ReporterCommands:
         self._clock = clock
 
     def run(self, db: Session, sender: str, message: ReporterCommand | FreeText) -> ReporterResult:
-        digest = self._hasher.officer_digest(sender)
+        digest = self._numbers.number_digest(sender)
         if isinstance(message, FreeText):
             return self._keep_free_text(db, sender, digest, message.text)
         lang = message.lang
@@ -104,9 +105,11 @@ class ReporterCommands:
             StructuringItem(
                 ref=ref,
                 content_sealed=self._report_sealer.seal_report(
-                    text.encode("utf-8"), "inbox:" + ref
+                    text.encode("utf-8"), context(INBOX_ITEM, ref)
                 ),
-                contact_sealed=self._contact_sealer.seal_contact(sender, "inbox:" + ref),
+                contact_sealed=self._contact_sealer.seal_for_worker(
+                    sender, context(INBOX_ITEM, ref)
+                ),
                 contact_digest=digest,
                 lang=lang,
                 status="new",

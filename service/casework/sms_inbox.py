@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crypto import SecretHasher
+from crypto import NumberHasher
 from service.casework.officer_commands import OfficerCommands
 from service.casework.reporter_commands import ReporterCommands
 from service.casework.sms_commands import (
@@ -62,7 +62,7 @@ class SmsInbox:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        hasher: SecretHasher,
+        numbers: NumberHasher,
         officer_commands: OfficerCommands,
         reporter_commands: ReporterCommands,
         outbound: OutboundWriter,
@@ -75,7 +75,7 @@ class SmsInbox:
     ) -> None:
         self._callers = callers
         self._sessions = sessions
-        self._hasher = hasher
+        self._numbers = numbers
         self._officer_commands = officer_commands
         self._reporter_commands = reporter_commands
         self._outbound = outbound
@@ -110,7 +110,7 @@ class SmsInbox:
             )
             db.add(seen)
             db.flush()  # A duplicate id fails here, before anything else is done.
-            digest = self._hasher.officer_digest(message.sender)
+            digest = self._numbers.number_digest(message.sender)
             officer = db.scalars(
                 select(Officer).where(Officer.phone_digest == digest, Officer.active.is_(True))
             ).first()

@@ -73,8 +73,8 @@ class StatusChecker:
             case = db.scalars(select(Case).where(Case.code_digest == code_digest)).one_or_none()
             if case is None or case.pin_digest is None:
                 # Still compute a digest so a miss costs the same time as a hit.
-                self._hasher.verify_pin(code, pin, "0" * 64)
+                self._hasher.verify_pin(code, pin, "", None)
                 return None
-            if not self._hasher.verify_pin(code, pin, case.pin_digest):
+            if not self._hasher.verify_pin(code, pin, case.ref, case.pin_digest):
                 return None
             return STATUS_SCREENS.get(case.status, "status.handled")

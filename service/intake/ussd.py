@@ -131,7 +131,7 @@ class UssdService:
     def handle(self, request: UssdHop) -> UssdReply:
         """Answer one hop; with the store down, replay the flow from the `text` path instead."""
         now = self._clock()
-        session = self._hasher.code_digest("ussd-session:" + request.session_id)
+        session = self._hasher.session_digest(request.session_id)
         hop = _Hop(request, session, self._callers(request.phone, now), now)
         keys = self._hop_keys(hop)
         try:

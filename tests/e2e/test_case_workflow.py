@@ -25,7 +25,7 @@ from config.settings import Settings
 from service.bootstrap.web import WebContainer
 from service.cli.main import main
 from service.storage.casework_models import OutboundSms
-from tests.support.apps import make_app, production_settings
+from tests.support.apps import make_app, production_settings, worker_settings
 from tests.support.canary import leaks, variants_of_number
 from tests.support.fake_aggregator import (
     API_KEY,
@@ -54,11 +54,13 @@ class Service:
     container: WebContainer
     aggregator: FakeAggregator
     home: Path
+    worker_home: Path
 
     def env(self) -> dict[str, str]:
         return {
             "PATH": os.environ.get("PATH", ""),
-            "HANDSOFF_HOME": str(self.settings.home),
+            # The worker and the officer commands run on the worker's host, with its keys.
+            "HANDSOFF_HOME": str(self.worker_home),
             "DATABASE_URL": self.settings.database_url,
             "REDIS_URL": self.settings.redis_url or "",
             "WEBHOOK_TOKEN": self.settings.webhook_token or "",
@@ -128,7 +130,8 @@ def live(
         app, container = make_app(settings)
         try:
             with serve(app) as url:
-                yield Service(url, settings, container, aggregator, tmp_path)
+                worker_home = worker_settings(settings).home
+                yield Service(url, settings, container, aggregator, tmp_path, worker_home)
         finally:
             container.close()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from crypto import CryptoError, KeyStore, ReportOpener
+from crypto.keys import SECRET_NAMES
 from tests.support.backends import running_service
 from tests.support.journeys import file_report
 
@@ -30,7 +31,9 @@ def test_the_web_process_cannot_open_a_report_with_the_keys_it_holds(
             web_keys.contact_private()
         assert not any("private" in p.name for p in svc.settings.keys_dir.iterdir())
         # Every key the web holds fails to open the sealed content.
-        for secret in vars(web_keys.secrets()).values():
+        held = [n for n in SECRET_NAMES if (svc.settings.keys_dir / f"{n}.secret.json").exists()]
+        assert held
+        for secret in (web_keys.secret(name) for name in held):
             if isinstance(secret, bytes):
                 with pytest.raises((CryptoError, TypeError, AttributeError, ValueError)):
                     ReportOpener(secret).open_report(case.content_sealed, case.ref)  # type: ignore[arg-type]

@@ -27,7 +27,6 @@ from sqlalchemy import select
 from config.settings import Settings
 from crypto import (
     ContactOpener,
-    KeyStore,
 )
 from flows import SubmitCase
 from service.bootstrap.admin import AdminParts
@@ -42,7 +41,7 @@ from service.messaging.outbound import open_sms
 from service.queueing.job_queue import QUEUE_NAMES
 from service.storage.casework_models import Assignment, OutboundSms
 from service.storage.models import Case, OutboxJob
-from tests.support.apps import make_app, production_settings
+from tests.support.apps import admin_keys, make_app, production_settings, worker_settings
 from tests.support.fake_aggregator import API_KEY, USERNAME, FakeAggregator
 from workers.context import install
 
@@ -271,20 +270,21 @@ def make_world(
     only), as a separate worker host would.
     """
     settings = production_settings(home, postgres_url, redis_url, token)
-    worker_settings = settings
-    if worker_home is not None:
-        worker_settings = replace(settings, home=worker_home)
+    if worker_home is None:
+        for_worker = worker_settings(settings)
+    else:
+        for_worker = replace(settings, home=worker_home)
     aggregator = FakeAggregator()
     with aggregator.running():
         app, container = make_app(settings)
         gateway = AfricasTalkingGateway(
             USERNAME, API_KEY, base_url=aggregator.base_url, timeout=TEST_TIMEOUT
         )
-        ctx = build_worker(worker_settings, gateway=gateway)
+        ctx = build_worker(for_worker, gateway=gateway)
         ctx.retry = TEST_RETRY
         install(ctx)
         intake = container.intake
-        registry = AdminParts(settings, container.sessions).registry()
+        registry = AdminParts(for_worker, container.sessions).registry()
         connection = redis.Redis.from_url(redis_url)
         try:
             yield World(settings, app, container, ctx, aggregator, connection, intake, registry)
@@ -296,7 +296,7 @@ def make_world(
 
 
 def opener_for(settings: Settings) -> ContactOpener:
-    return ContactOpener(KeyStore(settings.keys_dir).contact_private())
+    return ContactOpener(admin_keys(settings).contact_private())
 
 
 def at(text: str) -> datetime:

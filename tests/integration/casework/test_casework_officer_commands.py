@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from crypto import KeyStore, ReportOpener
+from crypto import ReportOpener
 from service.casework.audit import verify_log
 from service.storage.casework_models import (
     AuditEntry,
@@ -18,6 +18,7 @@ from service.storage.casework_models import (
     StructuringItem,
 )
 from tests.integration.casework.conftest import Filed, World, new_number
+from tests.support.apps import admin_keys
 
 
 def _assigned(world: World, **answers: str) -> tuple[Filed, str]:
@@ -130,7 +131,7 @@ def test_a_note_is_sealed_for_the_desk_and_nowhere_in_clear(world: World) -> Non
         [note] = db.scalars(select(CaseNote)).all()
         ref = world.case(filed.case_id).ref
     assert b"falei" not in note.content_sealed
-    opener = ReportOpener(KeyStore(world.settings.keys_dir).report_private())
+    opener = ReportOpener(admin_keys(world.settings).report_private())
     opened = opener.open_report(note.content_sealed, "note:" + ref)
     assert opened.decode() == "falei com ela, vai ao centro amanha"
 

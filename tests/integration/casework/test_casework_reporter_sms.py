@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from crypto import KeyStore, ReportOpener
+from crypto import ReportOpener
 from service.storage.casework_models import OutboundSms, StructuringItem
 from tests.integration.casework.conftest import World, new_number
+from tests.support.apps import admin_keys
 
 
 def _held(world: World, **answers: str) -> tuple[int, str]:
@@ -110,7 +111,7 @@ def test_free_text_is_sealed_for_the_desk_and_acknowledged_neutrally(world: Worl
     with world.container.sessions() as db:
         [item] = db.scalars(select(StructuringItem)).all()
     assert b"agredida" not in item.content_sealed
-    opener = ReportOpener(KeyStore(world.settings.keys_dir).report_private())
+    opener = ReportOpener(admin_keys(world.settings).report_private())
     opened = opener.open_report(item.content_sealed, "inbox:" + item.ref).decode()
     assert opened == "preciso de ajuda, fui agredida ontem no bairro"
 

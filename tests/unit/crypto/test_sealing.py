@@ -31,8 +31,8 @@ def test_a_sealed_report_opens_to_the_same_bytes(store: KeyStore) -> None:
 
 
 def test_a_sealed_phone_number_opens_to_the_same_number(store: KeyStore) -> None:
-    blob = ContactSealer(store.contact_public()).seal_contact(PHONE, "case-7")
-    assert ContactOpener(store.contact_private()).open_contact(blob, "case-7") == PHONE
+    blob = ContactSealer(store.contact_public()).seal_for_worker(PHONE, "case-7")
+    assert ContactOpener(store.contact_private()).open_for_worker(blob, "case-7") == PHONE
 
 
 def test_an_empty_report_round_trips(store: KeyStore) -> None:
@@ -52,13 +52,13 @@ def test_sealing_the_same_report_twice_gives_different_blobs(store: KeyStore) ->
 
 
 def test_changing_any_single_byte_of_a_blob_breaks_the_seal(store: KeyStore) -> None:
-    blob = ContactSealer(store.contact_public()).seal_contact(PHONE, "c")
+    blob = ContactSealer(store.contact_public()).seal_for_worker(PHONE, "c")
     opener = ContactOpener(store.contact_private())
     for index in range(len(blob)):
         tampered = bytearray(blob)
         tampered[index] ^= 0x01
         with pytest.raises(SealBroken):
-            opener.open_contact(bytes(tampered), "c")
+            opener.open_for_worker(bytes(tampered), "c")
 
 
 def test_a_truncated_or_extended_blob_breaks_the_seal(store: KeyStore) -> None:
@@ -71,11 +71,11 @@ def test_a_truncated_or_extended_blob_breaks_the_seal(store: KeyStore) -> None:
 
 def test_a_blob_moved_to_another_case_does_not_open(store: KeyStore) -> None:
     report = ReportSealer(store.report_public()).seal_report(b"content", "case-1")
-    contact = ContactSealer(store.contact_public()).seal_contact(PHONE, "case-1")
+    contact = ContactSealer(store.contact_public()).seal_for_worker(PHONE, "case-1")
     with pytest.raises(SealBroken):
         ReportOpener(store.report_private()).open_report(report, "case-2")
     with pytest.raises(SealBroken):
-        ContactOpener(store.contact_private()).open_contact(contact, "case-2")
+        ContactOpener(store.contact_private()).open_for_worker(contact, "case-2")
 
 
 def test_a_blob_sealed_to_another_store_does_not_open(store: KeyStore, tmp_path: Path) -> None:
@@ -111,8 +111,8 @@ def test_sealing_needs_a_case_reference(store: KeyStore) -> None:
 
 def test_blob_length_does_not_tell_a_short_number_from_a_long_one(store: KeyStore) -> None:
     sealer = ContactSealer(store.contact_public())
-    assert len(sealer.seal_contact("+25884123", "c")) == len(
-        sealer.seal_contact("+258841234567890", "c")
+    assert len(sealer.seal_for_worker("+25884123", "c")) == len(
+        sealer.seal_for_worker("+258841234567890", "c")
     )
 
 
