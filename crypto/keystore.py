@@ -63,7 +63,6 @@ ROLE_FILES: Mapping[Role, tuple[str, ...]] = {
         secret_file("session"),
         secret_file("pseudonym"),
         secret_file("code"),
-        secret_file("number"),
     ),
     "worker": (
         private_file("contact"),

@@ -9,6 +9,7 @@ from service.messaging.delivery import DeliveryContext
 if TYPE_CHECKING:
     from crypto import NumberHasher
     from service.casework.assignment import AckDeadlines
+    from service.casework.inbound_commands import InboundCommands
     from service.casework.texts import SmsTexts
     from service.messaging.outbound import OutboundWriter
     from service.queueing.job_queue import JobQueue
@@ -30,3 +31,5 @@ class CaseworkContext(DeliveryContext, Protocol):
     def outbox(self) -> Dispatcher: ...
     @property
     def numbers(self) -> NumberHasher: ...
+    @property
+    def inbound(self) -> InboundCommands: ...

@@ -33,6 +33,8 @@ from service.bootstrap.admin import AdminParts
 from service.bootstrap.web import WebContainer
 from service.bootstrap.worker import WorkerContext, build_worker
 from service.casework.officers import OfficerRegistry
+from service.casework.outbox_jobs import run_outbox
+from service.casework.sms_inbox import HANDLE_INBOUND_JOB
 from service.clock import utcnow
 from service.intake.reports import Intake
 from service.messaging.africastalking.sms_client import AfricasTalkingGateway
@@ -163,7 +165,19 @@ class World:
             },
         )
         assert response.status_code == 200, response.text
+        self.work_inbound()
         return message_id
+
+    def work_inbound(self) -> None:
+        """What the worker does with each stored inbound SMS, at once (replies are not sent)."""
+        with self.container.sessions() as db:
+            waiting = db.scalars(
+                select(OutboxJob.id)
+                .where(OutboxJob.job == HANDLE_INBOUND_JOB, OutboxJob.done_at.is_(None))
+                .order_by(OutboxJob.id)
+            ).all()
+        for outbox_id in waiting:
+            run_outbox(self.ctx, outbox_id)
 
     def delivery_report(self, message_id: str, status: str, reason: str | None = None) -> int:
         data = {"id": message_id, "status": status, "phoneNumber": "+258840000000"}
