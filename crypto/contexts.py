@@ -19,6 +19,10 @@ INBOUND_SMS = "sms-in:"  # inbound_sms.message_sealed: sender and text, for the 
 REPORTER_CONTACT = ""
 # A USSD session id is digested (code key) under this prefix, so it never equals a code digest.
 USSD_SESSION = "ussd-session:"
+# Session state in Redis (the session key), bound to the session digest; a resume copy, bound to
+# the caller's daily pseudonym.
+USSD_STATE = "ussd-s:"
+USSD_RESUME = "ussd-r:"
 
 
 def context(prefix: str, ref: str) -> str:

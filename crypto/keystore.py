@@ -113,6 +113,9 @@ class KeyStore:
         """
         store = cls(path)
         store._make_folder()
+        if store._is_a_role_export():
+            # A host's share: fresh keys or secrets here would match nothing the others hold.
+            return store
         created: list[str] = []
         for name in KEY_NAMES:
             created.extend(store._generate_pair(name))
@@ -128,6 +131,13 @@ class KeyStore:
         store.created = tuple(created)
         return store
 
+    def _is_a_role_export(self) -> bool:
+        """Whether the folder holds a public key without its private half (one host's share)."""
+        return any(
+            self._file(public_file(name)).exists() and not self._file(private_file(name)).exists()
+            for name in KEY_NAMES
+        )
+
     def _legacy_secrets(self) -> dict[SecretName, bytes]:
         """Read the old combined secrets file, if any, under today's secret names."""
         if not self._file(LEGACY_SECRETS_FILE).exists():
@@ -137,9 +147,6 @@ class KeyStore:
     def _generate_pair(self, name: KeyName) -> list[str]:
         has_private = self._file(private_file(name)).exists()
         has_public = self._file(public_file(name)).exists()
-        if has_public and not has_private:
-            # A provisioned public-only folder: a fresh private key would not match the public one.
-            return []
         created: list[str] = []
         if not has_private:
             key = generate_private_key(name, _today())

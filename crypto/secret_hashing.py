@@ -54,9 +54,13 @@ class SecretHasher:
         """Return the digest under which a case code is stored and looked up."""
         return _mac(self._code_key, b"code", code).hex()
 
-    def session_digest(self, session_id: str) -> str:
-        """Return the digest that names a USSD session in Redis and on its case."""
-        return _mac(self._code_key, b"code", USSD_SESSION + session_id).hex()
+    def session_digest(self, session_id: str, phone: str) -> str:
+        """Return the digest that names a USSD session in Redis and on its case.
+
+        Bound to the caller too: another number sending the same session id is another session
+        (it starts fresh and reaches neither the state nor the case of the first).
+        """
+        return _mac(self._code_key, b"code", USSD_SESSION + session_id, phone).hex()
 
     def pin_digest(self, code: str, pin: str, salt: str) -> str:
         """Return the digest of a PIN: keyed to its code, salted per case, memory-hard.

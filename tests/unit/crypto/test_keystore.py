@@ -330,3 +330,12 @@ def test_the_full_folder_fits_no_role(store: KeyStore) -> None:
     for role in ROLES:
         with pytest.raises(ForbiddenKeyFile):
             store.check_role(role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_generate_on_any_role_export_creates_nothing(
+    store: KeyStore, tmp_path: Path, role: Role
+) -> None:
+    exported = store.export(tmp_path / role, role=role)
+    assert KeyStore.generate(exported.path).created == ()
+    assert {p.name for p in exported.path.iterdir()} == set(ROLE_FILES[role])

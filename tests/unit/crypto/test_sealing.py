@@ -143,3 +143,29 @@ def test_garbage_raises_seal_broken_and_nothing_else(store: KeyStore, garbage: b
     for blob in [garbage, bytes([1]) + store.report_public().key_id + garbage]:
         with pytest.raises(SealBroken):
             opener.open_report(blob, "c")
+
+
+def test_a_report_with_a_description_seals_to_the_same_size_as_one_without(
+    store: KeyStore,
+) -> None:
+    sealer = ReportSealer(store.report_public())
+    without = b'{"answers": {"when": "1", "where": "5"}, "kind": "report"}' + b" " * 250
+    # The longest description USSD takes (140 characters), each of the widest UTF-8 width.
+    described = without + ("\U0001f600" * 140).encode("utf-8")
+    assert len(sealer.seal_report(without, "c")) == len(sealer.seal_report(described, "c"))
+
+
+def test_sealed_lengths_take_only_a_few_fixed_values(store: KeyStore) -> None:
+    report = ReportSealer(store.report_public())
+    contact = ContactSealer(store.contact_public())
+    report_lengths = {len(report.seal_report(b"x" * n, "c")) for n in range(0, 16384, 97)}
+    contact_lengths = {len(contact.seal_for_worker("x" * n, "c")) for n in range(0, 4096, 31)}
+    assert len(report_lengths) == 3
+    assert len(contact_lengths) == 3
+
+
+def test_past_the_largest_size_blobs_grow_in_steps_of_it(store: KeyStore) -> None:
+    sealer = ReportSealer(store.report_public())
+    blob = sealer.seal_report(b"x" * 16384, "c")
+    assert ReportOpener(store.report_private()).open_report(blob, "c") == b"x" * 16384
+    assert len(blob) - len(sealer.seal_report(b"x" * 16383, "c")) == 16384

@@ -81,7 +81,14 @@ def test_a_code_digest_is_stable_keyed_and_not_the_code() -> None:
 
 def test_a_session_digest_never_equals_a_code_digest() -> None:
     hasher = SecretHasher(CODE_KEY)
-    assert hasher.session_digest("123456782") != hasher.code_digest("123456782")
+    assert hasher.session_digest("123456782", "") != hasher.code_digest("123456782")
+
+
+def test_a_session_digest_is_bound_to_the_caller() -> None:
+    hasher = SecretHasher(CODE_KEY)
+    digest = hasher.session_digest("ATUid_1", "+258841234567")
+    assert digest == hasher.session_digest("ATUid_1", "+258841234567")
+    assert digest != hasher.session_digest("ATUid_1", "+258841234568")
 
 
 def test_a_number_digest_is_stable_and_keyed_by_the_number_key_alone() -> None:
