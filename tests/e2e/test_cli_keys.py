@@ -162,3 +162,20 @@ def test_handsoff_serve_and_worker_say_which_file_they_refuse(
         assert result.exit_code != 0
         assert "report.private.json" in result.output, command
         assert "Traceback" not in result.output
+
+
+def test_officer_commands_on_the_web_host_say_they_belong_on_the_worker(
+    tmp_path: Path, postgres_url: str, redis_url: str, webhook_token: str
+) -> None:
+    settings = production_settings(tmp_path, postgres_url, redis_url, webhook_token)
+    env = {
+        "HANDSOFF_HOME": str(settings.home),
+        "DATABASE_URL": postgres_url,
+        "REDIS_URL": redis_url,
+    }
+    args = ["officer", "add", "--name", "Ana", "--phone", "+258841119301"]
+    args += ["--province", "sofala", "--role", "psychosocial"]
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code != 0
+    assert "number.secret.json" in result.output and "worker" in result.output
+    assert "Traceback" not in result.output
