@@ -12,6 +12,7 @@ CASE_CODE_FOR_WEB = "case-code:"  # cases.code_sealed, the web's session key (re
 CASE_CODE_FOR_WORKER = "code:"  # cases.code_for_worker, the contact key (officer alerts)
 OFFICER_NUMBER = "officer:"  # officers.phone_sealed, the contact key
 INBOX_ITEM = "inbox:"  # structuring_queue: free-text SMS, sender and content
+CASE_NOTE = "note:"  # case_notes.content_sealed, the report key (officers' NOTA)
 SMS_RECIPIENT = "sms-to:"  # outbound_sms.recipient_sealed
 SMS_BODY = "sms-body:"  # outbound_sms.body_sealed
 INBOUND_SMS = "sms-in:"  # inbound_sms.message_sealed: sender and text, for the worker

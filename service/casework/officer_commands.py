@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crypto import ContactOpener, ReportSealer, SecretHasher
-from crypto.contexts import CASE_CODE_FOR_WORKER, context
+from crypto.contexts import CASE_CODE_FOR_WORKER, CASE_NOTE, context
 from flows.case_code import is_valid
 from service.casework.assignment import may_hold
 from service.casework.audit import record_event
@@ -211,7 +211,7 @@ class OfficerCommands:
     ) -> CommandResult:
         # Sealed to the desk's key: officers write notes, only the desk can read them.
         sealed = self._report_sealer.seal_report(
-            command.text.encode("utf-8"), "note:" + held.case.ref
+            command.text.encode("utf-8"), context(CASE_NOTE, held.case.ref)
         )
         db.add(
             CaseNote(
