@@ -49,6 +49,11 @@ class Backends:
     env: dict[str, str] = field(default_factory=dict)
 
     @property
+    def worker_home(self) -> Path:
+        """The worker's instance folder: its own share of the keys, as on a worker host."""
+        return self.home / "worker"
+
+    @property
     def database_url(self) -> str:
         return f"{POSTGRES}?options=-csearch_path%3D{self.schema}"
 
@@ -61,7 +66,7 @@ class Backends:
 
 
 def provision(redis_db: int) -> Backends:
-    """Create the schema, check the Redis database is empty, run `handsoff init` for keys."""
+    """Create the schema, check the Redis database is empty, make and export the keys per role."""
     client = redis.Redis.from_url(f"{REDIS_HOST}/{redis_db}", socket_connect_timeout=2)
     try:
         size = client.dbsize()
@@ -94,18 +99,26 @@ def provision(redis_db: int) -> Backends:
     }
     for name in ("AT_USERNAME", "AT_API_KEY", "AT_SENDER_ID", "AT_API_BASE_URL"):
         backends.env.pop(name, None)
+    admin = str(home / "admin-keys")
+    steps = [
+        ["init"],
+        ["keys", "init", "--dir", admin],
+        ["keys", "export", "--dir", admin, "--role", "web", str(home / "instance" / "keys")],
+        ["keys", "export", "--dir", admin, "--role", "worker", str(backends.worker_home / "keys")],
+    ]
     try:
-        run = subprocess.run(
-            [*handsoff_command(), "init"],
-            env=backends.env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        if run.returncode != 0:
-            raise BenchError(f"handsoff init failed:\n{run.stdout}\n{run.stderr}")
+        for step in steps:
+            run = subprocess.run(
+                [*handsoff_command(), *step],
+                env=backends.env,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            if run.returncode != 0:
+                raise BenchError(f"handsoff {step[0]} failed:\n{run.stdout}\n{run.stderr}")
     except BaseException:
         teardown(backends)
         raise

@@ -71,6 +71,8 @@ class RunningWorker:
 def _worker_env(backends: Backends, fake: Any, module: ModuleType) -> dict[str, str]:
     return {
         **backends.env,
+        # The worker and the officer commands run with the worker's keys, as on its own host.
+        "HANDSOFF_HOME": str(backends.worker_home),
         "AT_USERNAME": module.USERNAME,
         "AT_API_KEY": module.API_KEY,
         "AT_API_BASE_URL": fake.base_url,

@@ -1,7 +1,7 @@
 """Sealing, keys, pseudonyms, digests, the audit chain: the only package importing `cryptography`.
 
-Callers see only the names below; no `cryptography` type or exception leaves this package, errors
-arrive as `CryptoError` or one of its subclasses.
+Callers see only the names below and the seal contexts of `crypto.contexts`; no `cryptography`
+type or exception leaves this package, errors arrive as `CryptoError` or one of its subclasses.
 """
 
 from crypto.audit import (
@@ -19,18 +19,26 @@ from crypto.audit import (
     chain_hash,
     verify_chain,
 )
-from crypto.errors import CryptoError, KeyFileInvalid, KeyFileMissing, SealBroken, UnknownKeyId
-from crypto.keys import KeyName, PrivateKey, PublicKey, Secrets
-from crypto.keystore import ROLE_FILES, KeyStore, Role
+from crypto.errors import (
+    CryptoError,
+    ForbiddenKeyFile,
+    KeyFileInvalid,
+    KeyFileMissing,
+    SealBroken,
+    UnknownKeyId,
+)
+from crypto.keys import KeyName, PrivateKey, PublicKey, SecretName
+from crypto.keystore import ROLE_FILES, ROLES, KeyStore, Role
 from crypto.pseudonyms import Pseudonymiser
 from crypto.random_codes import new_token, random_case_digits
 from crypto.sealing import ContactOpener, ContactSealer, ReportOpener, ReportSealer
-from crypto.secret_hashing import SecretHasher
+from crypto.secret_hashing import NumberHasher, SecretHasher
 from crypto.state_cipher import StateCipher
 
 __all__ = [
     "AUDIT_ROLES",
     "GENESIS_HASH",
+    "ROLES",
     "ROLE_FILES",
     "Anchor",
     "AuditKey",
@@ -43,10 +51,12 @@ __all__ = [
     "ContactOpener",
     "ContactSealer",
     "CryptoError",
+    "ForbiddenKeyFile",
     "KeyFileInvalid",
     "KeyFileMissing",
     "KeyName",
     "KeyStore",
+    "NumberHasher",
     "PrivateKey",
     "Pseudonymiser",
     "PublicKey",
@@ -55,7 +65,7 @@ __all__ = [
     "Role",
     "SealBroken",
     "SecretHasher",
-    "Secrets",
+    "SecretName",
     "StateCipher",
     "UnknownKeyId",
     "canonical_event",

@@ -25,6 +25,20 @@ class KeyFileInvalid(CryptoError):
         self.path = path
 
 
+class ForbiddenKeyFile(CryptoError):
+    """A production process's key folder holds a file its role must not hold."""
+
+    def __init__(self, path: Path, role: str, names: tuple[str, ...]) -> None:
+        super().__init__(
+            f"refusing to start: the {role} key folder {path} holds {', '.join(names)}, which "
+            f"the {role} process must not hold; remove it, or provision the folder with "
+            f"`handsoff keys export --role {role}` (docs/keys.md)"
+        )
+        self.path = path
+        self.role = role
+        self.names = names
+
+
 class SealBroken(CryptoError):
     """A sealed blob cannot be opened: tampered, truncated, wrong key or wrong case."""
 

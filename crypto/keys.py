@@ -108,26 +108,17 @@ def generate_private_key(name: KeyName, created: date) -> PrivateKey:
     )
 
 
-@dataclass(frozen=True)
-class Secrets:
-    """Symmetric secrets the intake process holds; repr hides every value."""
-
-    created: date
-    session_key: bytes = field(repr=False)
-    pseudonym_pepper: bytes = field(repr=False)
-    code_key: bytes = field(repr=False)
-    officer_key: bytes = field(repr=False)
-
-
-SECRET_FIELDS: tuple[str, ...] = ("session_key", "pseudonym_pepper", "code_key", "officer_key")
+SecretName = Literal["session", "pseudonym", "code", "number"]
+SECRET_NAMES: tuple[SecretName, ...] = ("session", "pseudonym", "code", "number")
+# What each symmetric secret is for; the key folder's README and error messages use these words.
+SECRET_PURPOSES: dict[SecretName, str] = {
+    "session": "encrypts USSD session state in Redis",
+    "pseudonym": "makes the daily caller pseudonyms kept in Redis (rate limits, resume)",
+    "code": "makes case-code digests and binds PIN digests to their code",
+    "number": "makes the lasting phone-number digests stored in SQL (worker only)",
+}
 
 
-def generate_secrets(created: date) -> Secrets:
-    """Generate a fresh set of 32-byte symmetric secrets."""
-    return Secrets(
-        created,
-        session_key=random_source.token_bytes(SECRET_BYTES),
-        pseudonym_pepper=random_source.token_bytes(SECRET_BYTES),
-        code_key=random_source.token_bytes(SECRET_BYTES),
-        officer_key=random_source.token_bytes(SECRET_BYTES),
-    )
+def generate_secret() -> bytes:
+    """Generate one fresh 32-byte symmetric secret."""
+    return random_source.token_bytes(SECRET_BYTES)

@@ -13,45 +13,30 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from crypto.audit import AUDIT_ROLES, AuditKey, AuditRole, AuditSigner, AuditVerifier
-from crypto.errors import CryptoError, KeyFileInvalid, KeyFileMissing
+from crypto.errors import CryptoError, ForbiddenKeyFile, KeyFileInvalid, KeyFileMissing
 from crypto.keys import (
     KEY_NAMES,
     MLKEM768_PUBLIC_BYTES,
     MLKEM768_SEED_BYTES,
     SECRET_BYTES,
-    SECRET_FIELDS,
+    SECRET_NAMES,
     X25519_BYTES,
     KeyName,
     PrivateKey,
     PublicKey,
-    Secrets,
+    SecretName,
     generate_private_key,
-    generate_secrets,
+    generate_secret,
 )
 
 Role = Literal["web", "worker", "desk", "auditor"]
 
+ROLES: tuple[Role, ...] = ("web", "worker", "desk", "auditor")
+
 FORMAT = "handsoff-keys/1"
-SECRETS_FILE = "secrets.json"
-
-
-def audit_file(role: AuditRole) -> str:
-    """Return the file name of one process role's audit key."""
-    return f"audit.{role}.json"
-
-
-# Least privilege per process (DESIGN.md): the internet-facing web process never holds a private
-# key; the worker only opens contacts; the desk opens reports and seals notes back to its own key.
-# Each of the three seals audit entries with its own audit key; the auditor (who runs `handsoff
-# audit verify`) holds the three audit keys and nothing else.
-ROLE_FILES: Mapping[Role, tuple[str, ...]] = {
-    "web": ("report.public.json", "contact.public.json", SECRETS_FILE, audit_file("web")),
-    "worker": ("contact.private.json", "contact.public.json", audit_file("worker")),
-    "desk": ("report.private.json", "report.public.json", SECRETS_FILE, audit_file("desk")),
-    "auditor": tuple(audit_file(role) for role in AUDIT_ROLES),
-}
-
-T = TypeVar("T")
+# Before each secret had a file of its own, one file held all four, the number key included: a
+# folder holding it is refused by every production role, and `KeyStore.generate` splits it.
+LEGACY_SECRETS_FILE = "secrets.json"
 
 
 def public_file(name: KeyName) -> str:
@@ -62,6 +47,52 @@ def public_file(name: KeyName) -> str:
 def private_file(name: KeyName) -> str:
     """Return the file name of a private key ring (current key first, then retired ones)."""
     return f"{name}.private.json"
+
+
+def secret_file(name: SecretName) -> str:
+    """Return the file name of one symmetric secret."""
+    return f"{name}.secret.json"
+
+
+def audit_file(role: AuditRole) -> str:
+    """Return the file name of one process role's audit key."""
+    return f"audit.{role}.json"
+
+
+# Least privilege per process (DESIGN.md, docs/keys.md). The internet-facing web holds no private
+# key and no key that can reverse a digest stored in SQL (the number key); the worker opens
+# contacts and seals what it receives to the desk, never opens a report; the desk opens reports.
+# Each of the three seals audit entries with its own audit key (which opens nothing); the auditor
+# (who runs `handsoff audit verify`) holds the three audit keys and nothing else.
+ROLE_FILES: Mapping[Role, tuple[str, ...]] = {
+    "web": (
+        public_file("report"),
+        public_file("contact"),
+        secret_file("session"),
+        secret_file("pseudonym"),
+        secret_file("code"),
+        audit_file("web"),
+    ),
+    "worker": (
+        private_file("contact"),
+        public_file("contact"),
+        public_file("report"),
+        secret_file("pseudonym"),
+        secret_file("code"),
+        secret_file("number"),
+        audit_file("worker"),
+    ),
+    "desk": (
+        private_file("report"),
+        public_file("report"),
+        public_file("contact"),
+        secret_file("code"),
+        audit_file("desk"),
+    ),
+    "auditor": tuple(audit_file(role) for role in AUDIT_ROLES),
+}
+
+T = TypeVar("T")
 
 
 def _today() -> date:
@@ -87,43 +118,55 @@ class KeyStore:
 
     @classmethod
     def generate(cls, path: str | os.PathLike[str]) -> KeyStore:
-        """Write every missing key file and return the store; existing files are never replaced."""
+        """Write every missing key file and return the store; existing files are never replaced.
+
+        Only `handsoff keys init` (on an offline admin machine) and the embedded default call
+        this: a production process never generates keys.
+        """
         store = cls(path)
         store._make_folder()
-        # Audit keys belong to a full folder: a fresh one, or one already holding both private
-        # rings. A folder provisioned for one role must not get another role's audit key (it
-        # would not match the one the auditor verifies with).
-        makes_audit_keys = store._is_fresh() or all(
-            store._file(private_file(name)).exists() for name in KEY_NAMES
-        )
+        if store._is_a_role_export():
+            # A host's share: fresh keys or secrets here would match nothing the others hold.
+            return store
         created: list[str] = []
         for name in KEY_NAMES:
             created.extend(store._generate_pair(name))
-        secrets_text = _secrets_to_json(generate_secrets(_today()))
-        if store._write_new(SECRETS_FILE, secrets_text):
-            created.append(SECRETS_FILE)
-        if makes_audit_keys:
-            created.extend(store._generate_audit_keys())
+        legacy = store._legacy_secrets()
+        for secret in SECRET_NAMES:
+            value = legacy.get(secret) or generate_secret()
+            if store._write_new(secret_file(secret), _secret_to_json(secret, value)):
+                created.append(secret_file(secret))
+        for role in AUDIT_ROLES:
+            key = AuditKey(role, _today(), random_source.token_bytes(SECRET_BYTES))
+            if store._write_new(audit_file(role), _audit_key_to_json(key)):
+                created.append(audit_file(role))
+        if legacy:
+            # Split into one file per secret above (same values, so stored digests still match).
+            store._file(LEGACY_SECRETS_FILE).unlink()
+            store._sync_folder()
         store.created = tuple(created)
         return store
 
-    def _is_fresh(self) -> bool:
-        return not any(self._file(name).exists() for name in _all_key_files())
+    def _is_a_role_export(self) -> bool:
+        """Whether the folder is one host's share: a public key without its private half, or
+        audit keys alone (the auditor's)."""
+        return any(
+            self._file(public_file(name)).exists() and not self._file(private_file(name)).exists()
+            for name in KEY_NAMES
+        ) or (
+            not any(self._file(private_file(name)).exists() for name in KEY_NAMES)
+            and any(self._file(audit_file(role)).exists() for role in AUDIT_ROLES)
+        )
 
-    def _generate_audit_keys(self) -> list[str]:
-        created: list[str] = []
-        for role in AUDIT_ROLES:
-            key = AuditKey(role, _today(), random_source.token_bytes(SECRET_BYTES))
-            if self._write_new(audit_file(role), _audit_key_to_json(key)):
-                created.append(audit_file(role))
-        return created
+    def _legacy_secrets(self) -> dict[SecretName, bytes]:
+        """Read the old combined secrets file, if any, under today's secret names."""
+        if not self._file(LEGACY_SECRETS_FILE).exists():
+            return {}
+        return self._load(LEGACY_SECRETS_FILE, _legacy_secrets_from_json)
 
     def _generate_pair(self, name: KeyName) -> list[str]:
         has_private = self._file(private_file(name)).exists()
         has_public = self._file(public_file(name)).exists()
-        if has_public and not has_private:
-            # A provisioned public-only folder: a fresh private key would not match the public one.
-            return []
         created: list[str] = []
         if not has_private:
             key = generate_private_key(name, _today())
@@ -164,21 +207,45 @@ class KeyStore:
     def export(self, dest: str | os.PathLike[str], role: Role) -> KeyStore:
         """Copy the files one process role may hold into `dest`, refusing any it must not hold."""
         target = KeyStore(dest)
-        if target.path.resolve() == self.path.resolve():
+        if target.path.exists() and target.path.resolve() == self.path.resolve():
             raise CryptoError("export destination is the key folder itself")
         allowed = ROLE_FILES[role]
-        forbidden = [
-            name for name in _all_key_files() if name not in allowed and target._file(name).exists()
-        ]
-        if forbidden:
-            raise CryptoError(f"{target.path} already holds {', '.join(forbidden)}, not for {role}")
+        if target.path.exists():
+            target.check_role(role)
         contents = {name: self._read_text(name) for name in allowed}
         target._make_folder()
         for name, text in contents.items():
             target._replace(name, text)
         return target
 
+    def check_role(self, role: Role) -> None:
+        """Refuse a folder holding any file that `role` must not hold; name every such file.
+
+        An allow-list, not a deny-list: a private key copied under another name (a backup, a
+        half-written temporary file) is refused as well.
+        """
+        allowed = set(ROLE_FILES[role])
+        try:
+            present = sorted(entry.name for entry in self.path.iterdir())
+        except FileNotFoundError:
+            return  # Nothing held; each accessor says which file is missing.
+        forbidden = [name for name in present if name not in allowed]
+        if forbidden:
+            raise ForbiddenKeyFile(self.path, role, tuple(forbidden))
+
     # -- reading ------------------------------------------------------------------------------
+
+    def audit_key(self, role: AuditRole) -> AuditKey:
+        """Return the audit key one process role seals its audit entries with."""
+        return self._load(audit_file(role), lambda data: _audit_key_from_json(role, data))
+
+    def audit_signer(self, role: AuditRole) -> AuditSigner:
+        """Return the signer a process appends audit entries with, in its role's name."""
+        return AuditSigner(self.audit_key(role))
+
+    def audit_verifier(self) -> AuditVerifier:
+        """Return a verifier holding every role's audit key (an auditor's or a full folder)."""
+        return AuditVerifier(self.audit_key(role) for role in AUDIT_ROLES)
 
     def report_public(self) -> PublicKey:
         """Return the current public key that reports are sealed to."""
@@ -204,21 +271,25 @@ class KeyStore:
         """Return the private key ring of `name`, current first."""
         return self._load(private_file(name), lambda data: _ring_from_json(name, data))
 
-    def secrets(self) -> Secrets:
-        """Return the symmetric secrets (session key, pseudonym pepper, code and officer keys)."""
-        return self._load(SECRETS_FILE, _secrets_from_json)
+    def secret(self, name: SecretName) -> bytes:
+        """Return one symmetric secret (see `crypto.keys.SECRET_PURPOSES`)."""
+        return self._load(secret_file(name), lambda data: _secret_from_json(name, data))
 
-    def audit_key(self, role: AuditRole) -> AuditKey:
-        """Return the audit key one process role seals its audit entries with."""
-        return self._load(audit_file(role), lambda data: _audit_key_from_json(role, data))
+    def session_key(self) -> bytes:
+        """Return the key that encrypts USSD session state."""
+        return self.secret("session")
 
-    def audit_signer(self, role: AuditRole) -> AuditSigner:
-        """Return the signer a process appends audit entries with, in its role's name."""
-        return AuditSigner(self.audit_key(role))
+    def pseudonym_pepper(self) -> bytes:
+        """Return the pepper of the daily caller pseudonyms (Redis only)."""
+        return self.secret("pseudonym")
 
-    def audit_verifier(self) -> AuditVerifier:
-        """Return a verifier holding every role's audit key (an auditor's or a full folder)."""
-        return AuditVerifier(self.audit_key(role) for role in AUDIT_ROLES)
+    def code_key(self) -> bytes:
+        """Return the key of case-code digests and of the keyed step of PIN digests."""
+        return self.secret("code")
+
+    def number_pepper(self) -> bytes:
+        """Return the key of the lasting phone-number digests stored in SQL."""
+        return self.secret("number")
 
     # -- files --------------------------------------------------------------------------------
 
@@ -293,11 +364,6 @@ class _FormatProblem(ValueError):
     """A key file is well-formed JSON but not what we expect; safe to show the message."""
 
 
-def _all_key_files() -> tuple[str, ...]:
-    names = [f(name) for name in KEY_NAMES for f in (public_file, private_file)]
-    return (*names, SECRETS_FILE, *(audit_file(role) for role in AUDIT_ROLES))
-
-
 def _dump(data: Mapping[str, object]) -> str:
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
@@ -309,7 +375,7 @@ def _unb64(data: Mapping[str, Any], field_name: str, length: int) -> bytes:
     return raw
 
 
-def _check_name(name: KeyName, kind: str, data: Mapping[str, Any]) -> None:
+def _check_name(name: str, kind: str, data: Mapping[str, Any]) -> None:
     if data.get("name") != name or data.get("kind") != kind:
         raise _FormatProblem(f"expected the {name} {kind} key")
 
@@ -404,23 +470,33 @@ def _audit_key_from_json(role: AuditRole, data: Mapping[str, Any]) -> AuditKey:
     )
 
 
-def _secrets_to_json(secrets: Secrets) -> str:
-    data: dict[str, object] = {
-        "format": FORMAT,
-        "kind": "secrets",
-        "created": secrets.created.isoformat(),
-    }
-    data.update({name: _b64(getattr(secrets, name)) for name in SECRET_FIELDS})
-    return _dump(data)
+def _secret_to_json(name: SecretName, value: bytes) -> str:
+    return _dump(
+        {
+            "format": FORMAT,
+            "kind": "secret",
+            "name": name,
+            "created": _today().isoformat(),
+            "key": _b64(value),
+        }
+    )
 
 
-def _secrets_from_json(data: Mapping[str, Any]) -> Secrets:
+def _secret_from_json(name: SecretName, data: Mapping[str, Any]) -> bytes:
+    _check_name(name, "secret", data)
+    return _unb64(data, "key", SECRET_BYTES)
+
+
+# The old combined file's field names, mapped to today's secret names.
+_LEGACY_FIELDS: dict[SecretName, str] = {
+    "session": "session_key",
+    "pseudonym": "pseudonym_pepper",
+    "code": "code_key",
+    "number": "officer_key",
+}
+
+
+def _legacy_secrets_from_json(data: Mapping[str, Any]) -> dict[SecretName, bytes]:
     if data.get("kind") != "secrets":
         raise _FormatProblem("expected the secrets file")
-    return Secrets(
-        created=date.fromisoformat(data["created"]),
-        session_key=_unb64(data, "session_key", SECRET_BYTES),
-        pseudonym_pepper=_unb64(data, "pseudonym_pepper", SECRET_BYTES),
-        code_key=_unb64(data, "code_key", SECRET_BYTES),
-        officer_key=_unb64(data, "officer_key", SECRET_BYTES),
-    )
+    return {name: _unb64(data, field, SECRET_BYTES) for name, field in _LEGACY_FIELDS.items()}

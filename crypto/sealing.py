@@ -17,23 +17,36 @@ from crypto.keys import KEY_ID_BYTES, KeyName, PrivateKey, PublicKey
 
 VERSION = 1
 HEADER_BYTES = 1 + KEY_ID_BYTES
-# Plaintext is padded to a multiple of this, so a blob's length says little about a free-text
-# answer and nothing about which country a phone number is from.
-PAD_BLOCK = 256
+# Plaintext is padded to the smallest of a few fixed sizes that holds it (past the largest, to a
+# multiple of it), so a blob's length does not say whether a description was written, nor which
+# country a number is from. Every USSD report fits the first report size: its content is the
+# answers as codes plus at most one 140-character description (4 bytes a character at most).
+REPORT_SIZES = (1024, 4096, 16384)
+# Numbers, case codes, SMS bodies and inbound SMS for the worker.
+CONTACT_SIZES = (256, 1024, 4096)
 
 _SUITE = hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 
 
 def _info(purpose: KeyName, header: bytes, case_ref: str) -> bytes:
     if not case_ref:
-        raise CryptoError("a sealed blob needs a case reference")
+        raise CryptoError("a sealed blob needs a reference to bind it to")
     return b"handsoff/" + purpose.encode() + b"/v1\x00" + header + case_ref.encode("utf-8")
 
 
-def _pad(plaintext: bytes) -> bytes:
-    # ISO/IEC 7816-4 padding: a 0x80 marker, then zeros to the block boundary.
+def padded_size(length: int, sizes: tuple[int, ...]) -> int:
+    """Return the size a plaintext of `length` bytes is padded to (its marker byte included)."""
+    needed = length + 1
+    for size in sizes:
+        if needed <= size:
+            return size
+    return needed + (-needed % sizes[-1])
+
+
+def _pad(plaintext: bytes, sizes: tuple[int, ...]) -> bytes:
+    # ISO/IEC 7816-4 padding: a 0x80 marker, then zeros up to the chosen size.
     marked = plaintext + b"\x80"
-    return marked + b"\x00" * (-len(marked) % PAD_BLOCK)
+    return marked + b"\x00" * (padded_size(len(plaintext), sizes) - len(marked))
 
 
 def _unpad(padded: bytes) -> bytes:
@@ -46,16 +59,17 @@ def _unpad(padded: bytes) -> bytes:
 class _Sealer:
     """Seal bytes for one purpose to one public key."""
 
-    def __init__(self, public: PublicKey, purpose: KeyName) -> None:
+    def __init__(self, public: PublicKey, purpose: KeyName, sizes: tuple[int, ...]) -> None:
         if public.name != purpose:
             raise CryptoError(f"a {purpose} sealer was given the {public.name} key")
         self._purpose = purpose
+        self._sizes = sizes
         self._header = bytes([VERSION]) + public.key_id
         self._key = public.to_hpke()
 
     def _seal(self, plaintext: bytes, case_ref: str) -> bytes:
         info = _info(self._purpose, self._header, case_ref)
-        return self._header + _SUITE.encrypt(_pad(plaintext), self._key, info=info)
+        return self._header + _SUITE.encrypt(_pad(plaintext, self._sizes), self._key, info=info)
 
 
 class _Opener:
@@ -92,7 +106,7 @@ class ReportSealer(_Sealer):
     """Seal report content to the desk's public key; holds no secret."""
 
     def __init__(self, public: PublicKey) -> None:
-        super().__init__(public, "report")
+        super().__init__(public, "report", REPORT_SIZES)
 
     def seal_report(self, plaintext: bytes, case_ref: str) -> bytes:
         """Return `plaintext` sealed so that only the desk can open it, bound to `case_ref`."""
@@ -111,25 +125,28 @@ class ReportOpener(_Opener):
 
 
 class ContactSealer(_Sealer):
-    """Seal a reporter's phone number to the worker's public key; holds no secret."""
+    """Seal short text for the worker (numbers, case codes, SMS) to its contact key; no secret."""
 
     def __init__(self, public: PublicKey) -> None:
-        super().__init__(public, "contact")
+        super().__init__(public, "contact", CONTACT_SIZES)
 
-    def seal_contact(self, phone_e164: str, case_ref: str) -> bytes:
-        """Return the phone number sealed so that only the worker can open it."""
-        return self._seal(phone_e164.encode("utf-8"), case_ref)
+    def seal_for_worker(self, text: str, context: str) -> bytes:
+        """Return `text` sealed so that only the worker can open it, bound to `context`.
+
+        `context` is one of crypto.contexts' prefixes joined to the row's ref.
+        """
+        return self._seal(text.encode("utf-8"), context)
 
 
 class ContactOpener(_Opener):
-    """Open sealed phone numbers with the worker's private keys (current and retired)."""
+    """Open what was sealed for the worker with its contact keys (current and retired)."""
 
     def __init__(self, private: PrivateKey | Iterable[PrivateKey]) -> None:
         super().__init__(private, "contact")
 
-    def open_contact(self, blob: bytes, case_ref: str) -> str:
-        """Return the phone number; raise SealBroken if it was altered or is for another case."""
-        raw = self._open(blob, case_ref)
+    def open_for_worker(self, blob: bytes, context: str) -> str:
+        """Return the text; raise SealBroken if it was altered or sealed under another context."""
+        raw = self._open(blob, context)
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:

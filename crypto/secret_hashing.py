@@ -1,16 +1,30 @@
-"""Keyed digests of case codes, PINs and officer numbers: a stolen database cannot reverse them."""
+"""Keyed digests: case codes and USSD sessions (code key), PINs (keyed, salted, memory-hard),
+phone numbers (the number key, which only the worker holds)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 
+from crypto.contexts import USSD_SESSION
 from crypto.errors import CryptoError
 
 MIN_KEY_BYTES = 16
 # Hex digits kept of an owner tag: 16 bits. Enough that a stranger's number matches one case in
 # 65 536; few enough that each value stands for ~900 of the ~6·10^7 Mozambican mobile numbers.
 OWNER_TAG_HEX = 4
+# scrypt at N=2**15, r=8: 32 MiB and about 75 ms per guess (docs/privacy.md has the
+# figures measured on this service's hardware). A USSD status check makes one; an attacker
+# holding the web's keys and a database dump makes up to 10**4 per case, each case salted apart.
+PIN_SCRYPT_N = 2**15
+PIN_SCRYPT_R = 8
+PIN_SCRYPT_P = 1
+PIN_SCRYPT_MAXMEM = 64 * 1024 * 1024
+PIN_DIGEST_BYTES = 32
+PIN_DIGEST_PREFIX = "scrypt1:"
+# Checked against when the case or its PIN does not exist, so a miss costs the same work as a hit.
+_NO_SALT = "0" * 32
 
 
 def _field(value: str) -> bytes:
@@ -19,47 +33,89 @@ def _field(value: str) -> bytes:
     return len(raw).to_bytes(4, "big") + raw
 
 
-class SecretHasher:
-    """HMAC-SHA256 digests under secret keys: a 4-digit PIN cannot be brute-forced without them."""
+def _mac(key: bytes, purpose: bytes, *values: str) -> bytes:
+    message = b"handsoff/" + purpose + b"/v1\x00" + b"".join(_field(v) for v in values)
+    return hmac.new(key, message, hashlib.sha256).digest()
 
-    def __init__(self, code_key: bytes, officer_key: bytes | None = None) -> None:
-        if len(code_key) < MIN_KEY_BYTES:
-            raise CryptoError(f"the code key must be at least {MIN_KEY_BYTES} bytes")
-        if officer_key is not None and len(officer_key) < MIN_KEY_BYTES:
-            raise CryptoError(f"the officer key must be at least {MIN_KEY_BYTES} bytes")
+
+def _check_key(key: bytes, what: str) -> None:
+    if len(key) < MIN_KEY_BYTES:
+        raise CryptoError(f"the {what} must be at least {MIN_KEY_BYTES} bytes")
+
+
+class SecretHasher:
+    """Digests under the code key: case codes and session ids (lookups), PINs (memory-hard)."""
+
+    def __init__(self, code_key: bytes) -> None:
+        _check_key(code_key, "code key")
         self._code_key = code_key
-        self._officer_key = officer_key
 
     def __repr__(self) -> str:
-        return "SecretHasher(<keys hidden>)"
+        return "SecretHasher(<key hidden>)"
 
     def code_digest(self, code: str) -> str:
         """Return the digest under which a case code is stored and looked up."""
-        return self._digest(self._code_key, b"code", code)
+        return _mac(self._code_key, b"code", code).hex()
 
-    def pin_digest(self, code: str, pin: str) -> str:
-        """Return the digest of a PIN, bound to its case code so digests cannot be swapped."""
-        return self._digest(self._code_key, b"pin", code, pin)
+    def session_digest(self, session_id: str, phone: str) -> str:
+        """Return the digest that names a USSD session in Redis and on its case.
 
-    def verify_pin(self, code: str, pin: str, digest: str) -> bool:
-        """Return whether `pin` is the PIN of `code`, in constant time."""
-        return hmac.compare_digest(self.pin_digest(code, pin).encode(), digest.encode())
+        Bound to the caller too: another number sending the same session id is another session
+        (it starts fresh and reaches neither the state nor the case of the first).
+        """
+        return _mac(self._code_key, b"code", USSD_SESSION + session_id, phone).hex()
 
     def owner_tag(self, case_ref: str, phone: str) -> str:
         """Return a deliberately short tag of the number that filed a case (per case, keyed)."""
-        return self._digest(self._code_key, b"owner", case_ref, phone)[:OWNER_TAG_HEX]
+        return _mac(self._code_key, b"owner", case_ref, phone).hex()[:OWNER_TAG_HEX]
 
     def is_owner(self, case_ref: str, phone: str, tag: str) -> bool:
         """Return whether `phone` carries the case's owner tag, in constant time."""
         return hmac.compare_digest(self.owner_tag(case_ref, phone).encode(), tag.encode())
 
-    def officer_digest(self, phone: str) -> str:
-        """Return a stable digest of an officer's number (E.164), to match their SMS commands."""
-        if self._officer_key is None:
-            raise CryptoError("this SecretHasher was built without the officer key")
-        return self._digest(self._officer_key, b"officer", phone)
+    def pin_digest(self, code: str, pin: str, salt: str) -> str:
+        """Return the digest of a PIN: keyed to its code, salted per case, memory-hard.
 
-    @staticmethod
-    def _digest(key: bytes, purpose: bytes, *values: str) -> str:
-        message = b"handsoff/" + purpose + b"/v1\x00" + b"".join(_field(v) for v in values)
-        return hmac.new(key, message, hashlib.sha256).hexdigest()
+        `salt` is the case's random ref, so one case's guesses tell nothing about another's.
+        """
+        keyed = _mac(self._code_key, b"pin", code, pin)
+        stretched = hashlib.scrypt(
+            keyed,
+            salt=b"handsoff/pin/v2\x00" + salt.encode("utf-8"),
+            n=PIN_SCRYPT_N,
+            r=PIN_SCRYPT_R,
+            p=PIN_SCRYPT_P,
+            maxmem=PIN_SCRYPT_MAXMEM,
+            dklen=PIN_DIGEST_BYTES,
+        )
+        return PIN_DIGEST_PREFIX + base64.urlsafe_b64encode(stretched).decode("ascii").rstrip("=")
+
+    def verify_pin(self, code: str, pin: str, salt: str, digest: str | None) -> bool:
+        """Return whether `pin` is the PIN of the case; the same work when there is no digest."""
+        if digest is not None and not digest.startswith(PIN_DIGEST_PREFIX):
+            # Written before PINs were stretched: a plain keyed digest, checked as it was made.
+            legacy = _mac(self._code_key, b"pin", code, pin).hex()
+            self.pin_digest(code, pin, salt)  # the same cost as a current digest
+            return hmac.compare_digest(legacy.encode(), digest.encode())
+        computed = self.pin_digest(code, pin, salt if digest is not None else _NO_SALT)
+        return digest is not None and hmac.compare_digest(computed.encode(), digest.encode())
+
+
+class NumberHasher:
+    """Lasting digests of phone numbers (officers', reporters'), stored in SQL to match senders.
+
+    Only the worker holds the number key: with it and the table, the ~6*10**7 Mozambican mobile
+    numbers are tried in minutes, so it must never be on a host that answers the internet.
+    """
+
+    def __init__(self, number_pepper: bytes) -> None:
+        _check_key(number_pepper, "number key")
+        self._pepper = number_pepper
+
+    def __repr__(self) -> str:
+        return "NumberHasher(<key hidden>)"
+
+    def number_digest(self, phone: str) -> str:
+        """Return the stable digest of a number (E.164): officers' lookups, reporters' STOP."""
+        # The purpose word stays "officer": renaming it would orphan every digest stored so far.
+        return _mac(self._pepper, b"officer", phone).hex()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
-from crypto import AuditSigner, ContactSealer, KeyFileMissing, KeyStore, SecretHasher
+from crypto import AuditSigner, ContactSealer, KeyFileMissing, KeyStore, NumberHasher
 from service.bootstrap.parts import make_redis, open_database, open_keys
 from service.casework.officers import OfficerRegistry
 from service.clock import utcnow
@@ -25,12 +25,11 @@ class AdminParts:
     sessions: sessionmaker[Session]
 
     def registry(self) -> OfficerRegistry:
-        """The registry holds the number-digest key and the contact public key only."""
-        keys = open_keys(self.settings)
-        secrets = keys.secrets()
+        """The registry holds the number key and the contact public key only: the worker's host."""
+        keys = open_keys(self.settings, None)
         return OfficerRegistry(
             self.sessions,
-            SecretHasher(secrets.code_key, secrets.officer_key),
+            NumberHasher(keys.number_pepper()),
             ContactSealer(keys.contact_public()),
             utcnow,
         )
@@ -47,11 +46,12 @@ class AdminParts:
 
 
 def admin_signer(keys: KeyStore) -> AuditSigner | None:
-    """The audit key admin changes are sealed with: the desk's where it is, else the web's.
+    """The audit key admin changes are sealed with: the desk's, the worker's or the web's,
+    whichever this host holds (officer commands run where the worker's keys are).
 
     None where neither is: read-only commands still run, and a change refuses to go unaudited.
     """
-    for role in ("desk", "web"):
+    for role in ("desk", "worker", "web"):
         try:
             return keys.audit_signer(role)
         except KeyFileMissing:
@@ -61,7 +61,7 @@ def admin_signer(keys: KeyStore) -> AuditSigner | None:
 
 @contextmanager
 def build_admin(settings: Settings) -> Iterator[AdminParts]:
-    database = open_database(settings, audit_signer=admin_signer(open_keys(settings)))
+    database = open_database(settings, audit_signer=admin_signer(open_keys(settings, None)))
     try:
         yield AdminParts(settings, database.sessions)
     finally:

@@ -21,19 +21,14 @@ from crypto import (
 )
 from flows import Bundle, load_bundle, render_ussd, system_screen
 from service.bootstrap.parts import make_redis, open_database, open_keys
-from service.casework.officer_commands import OfficerCommands
-from service.casework.reporter_commands import ReporterCommands
 from service.casework.sms_commands import default_reporter_keywords
 from service.casework.sms_inbox import SmsInbox
-from service.casework.texts import load_texts
 from service.clock import utcnow
 from service.intake.callers import CallerPseudonyms
 from service.intake.counters import Counters
 from service.intake.reports import Intake
 from service.intake.status_check import StatusChecker
 from service.intake.ussd import UssdReply, UssdService
-from service.messaging.dispatch import SmsDispatcher
-from service.messaging.outbound import OutboundWriter
 from service.queueing.job_queue import InProcessJobQueue, JobQueue, RqJobQueue
 from service.queueing.outbox import Dispatcher
 from service.storage.kv import KeyValueStore, MemoryStore, RedisStore
@@ -79,13 +74,12 @@ def build_web(
     clock: Callable[[], datetime] = utcnow,
 ) -> WebContainer:
     """Build the web process (and, in the embedded default, its in-process worker)."""
-    keys = open_keys(settings)
-    # Officers' SMS commands append to the audit chain in the web's name (docs/audit.md).
+    keys = open_keys(settings, "web")
+    # Whatever the web appends to the audit chain is sealed in its own name (docs/audit.md).
     database = open_database(settings, audit_signer=keys.audit_signer("web"))
     sessions = database.sessions
-    secrets = keys.secrets()
-    hasher = SecretHasher(secrets.code_key, secrets.officer_key)
-    cipher = StateCipher(secrets.session_key)
+    hasher = SecretHasher(keys.code_key())
+    cipher = StateCipher(keys.session_key())
     report_sealer = ReportSealer(keys.report_public())
     contact_sealer = ContactSealer(keys.contact_public())
     redis_client = make_redis(settings)
@@ -96,7 +90,7 @@ def build_web(
         queue = RqJobQueue(redis_client)
     else:
         in_process = InProcessJobQueue(clock)
-        _run_jobs_in_process(settings, in_process, clock)
+        _run_jobs_in_process(settings, in_process, store, clock)
         queue, stop_jobs = in_process, in_process.stop
     dispatcher = Dispatcher(queue, sessions, clock)
     counters = Counters(sessions, clock)
@@ -119,7 +113,7 @@ def build_web(
     )
     # One way a number becomes a daily pseudonym, shared by USSD and SMS (one guess budget).
     callers = CallerPseudonyms(
-        Pseudonymiser(secrets.pseudonym_pepper), settings.limits.pseudonym_period_seconds, clock
+        Pseudonymiser(keys.pseudonym_pepper()), settings.limits.pseudonym_period_seconds, clock
     )
     bundle = load_bundle()
     ussd = UssdService(
@@ -134,34 +128,14 @@ def build_web(
         limits=settings.limits,
         clock=clock,
     )
-    texts = load_texts()
     default_reporter_keywords()  # a broken keyword file stops the start, not the first SMS
+    # Inbound SMS are stored sealed for the worker, which matches senders: no number key here.
     sms_inbox = SmsInbox(
         sessions=sessions,
-        hasher=hasher,
-        officer_commands=OfficerCommands(
-            hasher=hasher,
-            state_cipher=cipher,
-            report_sealer=report_sealer,
-            texts=texts,
-            clock=clock,
-        ),
-        reporter_commands=ReporterCommands(
-            hasher=hasher,
-            report_sealer=report_sealer,
-            contact_sealer=contact_sealer,
-            status=status,
-            texts=texts,
-            clock=clock,
-            callers=callers,
-        ),
-        outbound=OutboundWriter(contact_sealer, clock),
+        sealer=contact_sealer,
         dispatcher=dispatcher,
-        sms=SmsDispatcher(queue, sessions, clock),
-        store=store,
         counters=counters,
         clock=clock,
-        callers=callers,
     )
     return WebContainer(
         settings=settings,
@@ -181,12 +155,15 @@ def build_web(
 
 
 def _run_jobs_in_process(
-    settings: Settings, queue: InProcessJobQueue, clock: Callable[[], datetime]
+    settings: Settings,
+    queue: InProcessJobQueue,
+    store: KeyValueStore,
+    clock: Callable[[], datetime],
 ) -> None:
     """The embedded default: this one process is also the worker (it holds every key)."""
     from service.bootstrap.worker import build_worker
     from workers.context import install
 
-    install(build_worker(settings, queue=queue, clock=clock))
+    install(build_worker(settings, queue=queue, clock=clock, store=store))
     # Sweep what an earlier run left behind; the job books its own next run.
     queue.enqueue("workers.jobs.run_maintenance")

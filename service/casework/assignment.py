@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crypto.contexts import CASE_CODE_FOR_WORKER, OFFICER_NUMBER, REPORTER_CONTACT, context
 from service.casework.audit import record_event
 from service.casework.followups import FollowUps
 from service.casework.routing import (
@@ -138,6 +139,7 @@ def _on_open_case(
         case = lock_case(db, case_id)
         if case is None or case.status == CLOSED:
             return
+        remember_sms_contact(ctx, case)
         act(db, case, followups)
     followups.run(ctx)
 
@@ -265,11 +267,22 @@ def open_case_code(ctx: CaseworkContext, case: Case) -> str:
     """The case code, opened from the copy sealed for the worker."""
     if case.code_for_worker is None:
         raise LookupError(f"case {case.id} has no code sealed for the worker")
-    return ctx.opener.open_contact(case.code_for_worker, "code:" + case.ref)
+    return ctx.opener.open_for_worker(case.code_for_worker, context(CASE_CODE_FOR_WORKER, case.ref))
+
+
+def remember_sms_contact(ctx: CaseworkContext, case: Case) -> None:
+    """Digest the number of a reporter who asked for SMS, so STOP and STATUS can find the case.
+
+    The web cannot: the number key lives only here, on the worker (docs/privacy.md).
+    """
+    if case.contact != "sms" or case.contact_sealed is None or case.contact_digest is not None:
+        return
+    phone = ctx.opener.open_for_worker(case.contact_sealed, context(REPORTER_CONTACT, case.ref))
+    case.contact_digest = ctx.numbers.number_digest(phone)
 
 
 def officer_phone(ctx: CaseworkContext, officer: Officer) -> str:
-    return ctx.opener.open_contact(officer.phone_sealed, "officer:" + officer.ref)
+    return ctx.opener.open_for_worker(officer.phone_sealed, context(OFFICER_NUMBER, officer.ref))
 
 
 def may_hold(case: Case, officer: Officer) -> bool:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from crypto.contexts import REPORTER_CONTACT, context
 from service.casework.assignment import (
     current_assignment,
     lock_case,
@@ -59,7 +60,9 @@ def disclose_contact(ctx: CaseworkContext, case_id: int | None) -> None:
                 officer.lang,
                 "officer.contact",
                 code=open_case_code(ctx, case),
-                phone=ctx.opener.open_contact(case.contact_sealed, case.ref),
+                phone=ctx.opener.open_for_worker(
+                    case.contact_sealed, context(REPORTER_CONTACT, case.ref)
+                ),
             )
             row = ctx.outbound.add(
                 db,

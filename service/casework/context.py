@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Protocol
 from service.messaging.delivery import DeliveryContext
 
 if TYPE_CHECKING:
+    from crypto import NumberHasher
     from service.casework.assignment import AckDeadlines
+    from service.casework.inbound_commands import InboundCommands
     from service.casework.texts import SmsTexts
     from service.messaging.outbound import OutboundWriter
     from service.queueing.job_queue import JobQueue
@@ -27,3 +29,7 @@ class CaseworkContext(DeliveryContext, Protocol):
     def outbound(self) -> OutboundWriter: ...
     @property
     def outbox(self) -> Dispatcher: ...
+    @property
+    def numbers(self) -> NumberHasher: ...
+    @property
+    def inbound(self) -> InboundCommands: ...

@@ -1,4 +1,4 @@
-"""Officer SMS commands, run by the web in the inbound SMS's transaction (public keys only).
+"""Officer SMS commands, run by the worker in the inbound SMS's transaction.
 
 A command on a case the sender does not hold answers exactly as for a code that does not exist,
 so an excluded officer learns nothing, not even that the case exists.
@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crypto import ReportSealer, SecretHasher, StateCipher
+from crypto import ContactOpener, ReportSealer, SecretHasher
+from crypto.contexts import CASE_CODE_FOR_WORKER, CASE_NOTE, context
 from flows.case_code import is_valid
 from service.casework.assignment import may_hold
 from service.casework.audit import record_event
@@ -73,13 +74,13 @@ class OfficerCommands:
         self,
         *,
         hasher: SecretHasher,
-        state_cipher: StateCipher,
+        opener: ContactOpener,
         report_sealer: ReportSealer,
         texts: SmsTexts,
         clock: Callable[[], datetime],
     ) -> None:
         self._hasher = hasher
-        self._state_cipher = state_cipher
+        self._opener = opener
         self._report_sealer = report_sealer
         self._texts = texts
         self._clock = clock
@@ -218,7 +219,7 @@ class OfficerCommands:
     ) -> CommandResult:
         # Sealed to the desk's key: officers write notes, only the desk can read them.
         sealed = self._report_sealer.seal_report(
-            command.text.encode("utf-8"), "note:" + held.case.ref
+            command.text.encode("utf-8"), context(CASE_NOTE, held.case.ref)
         )
         db.add(
             CaseNote(
@@ -314,10 +315,10 @@ class OfficerCommands:
         return row
 
     def _code_of(self, case: Case) -> str:
-        # The web holds the session key the intake sealed each code with.
-        return self._state_cipher.open(
-            case.code_sealed or b"", b"case-code:" + case.ref.encode()
-        ).decode()
+        # The copy of the code sealed for the worker (the session-key copy is the web's).
+        return self._opener.open_for_worker(
+            case.code_for_worker or b"", context(CASE_CODE_FOR_WORKER, case.ref)
+        )
 
     def _reply(self, officer: Officer, key: str, **params: str) -> CommandResult:
         return CommandResult(reply=self._texts.render(officer.lang, key, **params))

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crypto import ContactSealer, SecretHasher
+from crypto import ContactSealer, NumberHasher
+from crypto.contexts import OFFICER_NUMBER, context
 from service.casework.audit import record_event
 from service.casework.texts import LANGUAGES
 from service.casework.vocab import OPEN_STATUSES, PROVINCES, ROLES, province_code, role_code
@@ -78,12 +79,12 @@ class OfficerRegistry:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        hasher: SecretHasher,
+        numbers: NumberHasher,
         sealer: ContactSealer,
         clock: Callable[[], datetime],
     ) -> None:
         self.sessions = sessions
-        self._hasher = hasher
+        self._numbers = numbers
         self._sealer = sealer
         self._clock = clock
 
@@ -210,8 +211,10 @@ class OfficerRegistry:
             return [_view(o) for o in db.scalars(query)]
 
     def _set_phone(self, officer: Officer, e164: str) -> None:
-        officer.phone_digest = self._hasher.officer_digest(e164)
-        officer.phone_sealed = self._sealer.seal_contact(e164, "officer:" + officer.ref)
+        officer.phone_digest = self._numbers.number_digest(e164)
+        officer.phone_sealed = self._sealer.seal_for_worker(
+            e164, context(OFFICER_NUMBER, officer.ref)
+        )
         officer.phone_tail = e164[-2:]
 
     @staticmethod

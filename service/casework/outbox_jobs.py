@@ -20,9 +20,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Handler = Callable[["CaseworkContext", int | None], None]
-# Written by the intake (assign_case, case_located, case_completed), the SMS inbox (officer
-# commands) and the officer CLI (reassign_case). Each takes the row's case id.
+
+
+def handle_inbound_sms(context: CaseworkContext, inbound_id: int | None) -> None:
+    """Outbox job `handle_inbound_sms`: match the sender and run the command (worker only)."""
+    context.inbound.handle(inbound_id)
+
+
+# Written by the intake (assign_case, case_located, case_completed), the SMS inbox
+# (handle_inbound_sms), the officer commands and the officer CLI (reassign_case). Each takes the
+# row's case id, but for those in BY_INBOUND_SMS, which take the row's inbound SMS id.
+BY_INBOUND_SMS = frozenset({"handle_inbound_sms"})
 HANDLERS: dict[str, Handler] = {
+    "handle_inbound_sms": handle_inbound_sms,
     "assign_case": assign_new_case,
     "case_completed": reroute_completed_case,
     # An urgent case's contact and province: its first alert, or a move if already alerted.
@@ -44,11 +54,12 @@ def run_outbox(context: CaseworkContext, outbox_id: int) -> None:
         if row is None or row.done_at is not None:
             return
         row.attempts += 1
-        job, case_id = row.job, row.case_id
+        job = row.job
+        subject = row.inbound_sms_id if job in BY_INBOUND_SMS else row.case_id
     handler = HANDLERS.get(job)
     if handler is None:
         raise LookupError(f"no handler for outbox job {job!r}")
-    handler(context, case_id)
+    handler(context, subject)
     with context.sessions.begin() as db:
         done = db.get(OutboxJob, outbox_id)
         if done is not None:

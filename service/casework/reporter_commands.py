@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crypto import ContactSealer, ReportSealer, SecretHasher
+from crypto import ContactSealer, NumberHasher, ReportSealer
+from crypto.contexts import INBOX_ITEM, context
 from service.casework.sms_commands import FreeText, ReporterCommand
 from service.casework.texts import DEFAULT_LANG, SmsTexts
 from service.casework.vocab import REPORTER_WORDS
@@ -43,7 +44,7 @@ class ReporterCommands:
     def __init__(
         self,
         *,
-        hasher: SecretHasher,
+        numbers: NumberHasher,
         report_sealer: ReportSealer,
         contact_sealer: ContactSealer,
         status: StatusChecker,
@@ -52,7 +53,7 @@ class ReporterCommands:
         callers: CallerPseudonyms,
     ) -> None:
         self._callers = callers
-        self._hasher = hasher
+        self._numbers = numbers
         self._report_sealer = report_sealer
         self._contact_sealer = contact_sealer
         self._status = status
@@ -68,7 +69,7 @@ class ReporterCommands:
         over_budget: bool = False,
     ) -> ReporterResult:
         """Answer one message; free text over the sender's daily budget is not kept."""
-        digest = self._hasher.officer_digest(sender)
+        digest = self._numbers.number_digest(sender)
         if isinstance(message, FreeText):
             if over_budget:
                 lang = self._lang_of(db, digest)
@@ -117,9 +118,11 @@ class ReporterCommands:
             StructuringItem(
                 ref=ref,
                 content_sealed=self._report_sealer.seal_report(
-                    text[:MAX_FREE_TEXT].encode("utf-8"), "inbox:" + ref
+                    text[:MAX_FREE_TEXT].encode("utf-8"), context(INBOX_ITEM, ref)
                 ),
-                contact_sealed=self._contact_sealer.seal_contact(sender, "inbox:" + ref),
+                contact_sealed=self._contact_sealer.seal_for_worker(
+                    sender, context(INBOX_ITEM, ref)
+                ),
                 contact_digest=digest,
                 lang=lang,
                 status="new",

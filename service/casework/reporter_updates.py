@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from crypto.contexts import REPORTER_CONTACT, context
 from service.casework.assignment import lock_case, open_case_code
 from service.casework.followups import FollowUps
 from service.casework.vocab import STATUS_TABLE
@@ -32,7 +33,7 @@ def notify_reporter(ctx: CaseworkContext, case_id: int | None, word: str) -> Non
         body = ctx.texts.render(case.lang, f"reporter.{word}", code=open_case_code(ctx, case))
         row = ctx.outbound.add(
             db,
-            recipient=ctx.opener.open_contact(contact, case.ref),
+            recipient=ctx.opener.open_for_worker(contact, context(REPORTER_CONTACT, case.ref)),
             body=body,
             purpose="reporter_update",
             audience=REPORTER,

@@ -1,32 +1,25 @@
-"""Inbound SMS and delivery reports, after the adapter has validated them.
+"""Inbound SMS and delivery reports on the web, after the adapter has validated them.
 
-Runs in the web process, which holds public keys and secrets only: replies are written as sealed
-outbound rows and sent by the worker; anything needing a private key is an outbox job.
+The web holds public keys and no number key: an inbound SMS is stored with its sender and text
+sealed to the worker's key, with a job for the worker, and acknowledged; the worker matches the
+sender and runs the command (service/casework/inbound_commands.py). Delivery reports are matched
+by the aggregator's message id, which identifies nobody.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crypto import SecretHasher
-from service.casework.officer_commands import OfficerCommands
-from service.casework.reporter_commands import ReporterCommands
-from service.casework.sms_commands import (
-    FreeText,
-    Malformed,
-    looks_like_officer_command,
-    parse_officer,
-    parse_reporter,
-)
+from crypto import ContactSealer
+from service.casework.inbound_commands import PENDING, seal_inbound
 from service.clock import to_the_hour
-from service.intake.callers import CallerPseudonyms
 from service.intake.counters import Counters
 from service.messaging.africastalking.callbacks import (
     DELIVERED,
@@ -35,134 +28,68 @@ from service.messaging.africastalking.callbacks import (
     DeliveryReport,
     InboundSms,
 )
-from service.messaging.dispatch import SmsDispatcher
-from service.messaging.outbound import OFFICER, REPORTER, OutboundWriter
 from service.queueing.outbox import Dispatcher
-from service.storage.casework_models import InboundSmsSeen, Officer, OutboundSms
-from service.storage.kv import KeyValueStore, StoreUnavailable
+from service.storage.casework_models import InboundSmsSeen, OutboundSms
+from service.storage.models import OutboxJob
 
 log = logging.getLogger(__name__)
 
-# Replies per number per hour: a flood of texts must not become a flood of paid replies.
-OFFICER_REPLIES_PER_HOUR = 60
-REPORTER_REPLIES_PER_HOUR = 10
-# Free-text messages kept per number per day (each up to MAX_FREE_TEXT characters): a flood of
-# texts cannot fill the coordinators' queue. The first message over it is answered by SMS (even
-# past the hourly reply budget), later ones are acknowledged to the aggregator and dropped
-# unanswered, so a flood cannot become a flood of paid replies either. Never a 4xx.
-FREE_TEXTS_PER_DAY = 20
+HANDLE_INBOUND_JOB = "handle_inbound_sms"
 # Delivery statuses that may replace each current status (a late "Sent" never undoes "Success").
 REPLACEABLE = frozenset({"sent", "unknown"})
 
 
-@dataclass(frozen=True)
-class _Handled:
-    outbox_ids: list[int]
-    reply_id: int | None
-    handled_as: str
-
-
 class SmsInbox:
-    """Receive SMS callbacks: officer commands, reporters' STOP/STATUS/HELP, free text."""
+    """Receive SMS callbacks: store each inbound SMS sealed for the worker; record deliveries."""
 
     def __init__(
         self,
+        *,
         sessions: sessionmaker[Session],
-        hasher: SecretHasher,
-        officer_commands: OfficerCommands,
-        reporter_commands: ReporterCommands,
-        outbound: OutboundWriter,
+        sealer: ContactSealer,
         dispatcher: Dispatcher,
-        sms: SmsDispatcher,
-        store: KeyValueStore,
         counters: Counters,
         clock: Callable[[], datetime],
-        callers: CallerPseudonyms,
     ) -> None:
-        self._callers = callers
         self._sessions = sessions
-        self._hasher = hasher
-        self._officer_commands = officer_commands
-        self._reporter_commands = reporter_commands
-        self._outbound = outbound
+        self._sealer = sealer
         self._dispatcher = dispatcher
-        self._sms = sms
-        self._store = store
         self._counters = counters
         self._clock = clock
 
     def receive(self, message: InboundSms) -> None:
-        """Handle one inbound SMS once; a repeat of the same id is acknowledged and ignored.
+        """Store one inbound SMS once, sealed, with the worker's job; a repeated id is ignored.
 
         Any other failure propagates, so the callback fails and the aggregator tries again.
         """
         try:
-            handled = self._handle(message)
+            outbox_id = self._store(message)
         except IntegrityError:
             if not self._seen_before(message.message_id):
-                raise  # Another conflict (two commands at once): let the aggregator retry.
-            # The id is already recorded: the aggregator retried a message we handled.
+                raise
+            # The id is already recorded: the aggregator retried a message we stored.
             self._counters.bump("sms.inbound.duplicate")
             return
-        self._counters.bump(f"sms.inbound.{handled.handled_as}")
-        self._dispatcher.enqueue(handled.outbox_ids)
-        if handled.reply_id is not None:
-            self._sms.enqueue([handled.reply_id])
+        self._counters.bump("sms.inbound.stored")
+        self._dispatcher.enqueue([outbox_id])
 
-    def _handle(self, message: InboundSms) -> _Handled:
+    def _store(self, message: InboundSms) -> int:
         with self._sessions.begin() as db:
+            ref = secrets.token_hex(16)
+            now = self._clock()
             seen = InboundSmsSeen(
                 provider_id=message.message_id,
-                received_at=to_the_hour(self._clock()),  # only the retry window needs it
-                handled_as="pending",
+                received_at=to_the_hour(now),  # only the retry window needs it
+                handled_as=PENDING,
+                ref=ref,
+                message_sealed=seal_inbound(self._sealer, ref, message.sender, message.text),
             )
             db.add(seen)
-            db.flush()  # A duplicate id fails here, before anything else is done.
-            digest = self._hasher.officer_digest(message.sender)
-            officer = db.scalars(
-                select(Officer).where(Officer.phone_digest == digest, Officer.active.is_(True))
-            ).first()
-            outbox_ids: list[int] = []
-            must_tell = False  # a reply that bypasses the hourly reply budget
-            if officer is not None:
-                reply, audience = self._officer_command(db, officer, message, outbox_ids)
-                seen.handled_as = "officer_command"
-            else:
-                reply, seen.handled_as, must_tell = self._reporter_message(db, message)
-                audience = REPORTER
-            reply_id = None
-            if reply is not None and (must_tell or self._may_reply(message.sender, audience)):
-                reply_id = self._outbound.add(
-                    db,
-                    recipient=message.sender,
-                    body=reply,
-                    purpose=f"{audience}_reply",
-                    audience=audience,
-                    officer_id=officer.id if officer is not None else None,
-                    dedupe_key=f"reply:{seen.id}",
-                ).id
-            return _Handled(outbox_ids, reply_id, seen.handled_as)
-
-    def _reporter_message(self, db: Session, message: InboundSms) -> tuple[str | None, str, bool]:
-        """Answer a number that is no officer's: (reply, how it was handled, whether the reply
-        is the one that tells the sender their free text is over today's budget)."""
-        if looks_like_officer_command(message.text):
-            # A stranger gets no answer to an officer command, so the channel reveals nothing;
-            # the text is still kept (sealed) for coordinators, since a reporter may have
-            # written "Ok" or a number in a message of their own.
-            over, _ = self._free_text_budget(message.sender)
-            self._reporter_commands.run(
-                db, message.sender, FreeText(message.text), over_budget=over
-            )
-            return None, "ignored", False
-        parsed = parse_reporter(message.text)
-        if not isinstance(parsed, FreeText):
-            result = self._reporter_commands.run(db, message.sender, parsed)
-            return result.reply, result.handled_as, False
-        over, told_now = self._free_text_budget(message.sender)
-        result = self._reporter_commands.run(db, message.sender, parsed, over_budget=over)
-        # Past the budget, only the first message is answered: a flood gets one reply.
-        return (None if over and not told_now else result.reply), result.handled_as, told_now
+            db.flush()  # A duplicate id fails here.
+            job = OutboxJob(job=HANDLE_INBOUND_JOB, inbound_sms_id=seen.id, created_at=now)
+            db.add(job)
+            db.flush()
+            return job.id
 
     def _seen_before(self, message_id: str) -> bool:
         with self._sessions() as db:
@@ -170,32 +97,6 @@ class SmsInbox:
                 select(InboundSmsSeen.id).where(InboundSmsSeen.provider_id == message_id)
             )
         return found is not None
-
-    def _officer_command(
-        self, db: Session, officer: Officer, message: InboundSms, outbox_ids: list[int]
-    ) -> tuple[str | None, str]:
-        parsed = parse_officer(message.text)
-        command = parsed if parsed is not None else Malformed("help")
-        result = self._officer_commands.run(db, officer, command)
-        db.flush()
-        outbox_ids.extend(row.id for row in result.outbox)
-        return result.reply, OFFICER
-
-    def _free_text_budget(self, sender: str) -> tuple[bool, bool]:
-        """Count one free text: (over today's budget, first message over it)."""
-        try:
-            count = self._store.incr(f"hs:ft:{self._callers.now(sender)}", 86400)
-        except StoreUnavailable:
-            return False, False  # Keeping a message matters more than the cap.
-        return count > FREE_TEXTS_PER_DAY, count == FREE_TEXTS_PER_DAY + 1
-
-    def _may_reply(self, sender: str, audience: str) -> bool:
-        limit = OFFICER_REPLIES_PER_HOUR if audience == OFFICER else REPORTER_REPLIES_PER_HOUR
-        try:
-            # Keyed by the daily pseudonym, never by the lasting digest stored in SQL.
-            return self._store.incr(f"hs:rl:sms:{self._callers.now(sender)}", 3600) <= limit
-        except StoreUnavailable:
-            return True  # Answering matters more than the cost cap.
 
     def delivery_report(self, report: DeliveryReport) -> None:
         """Record the aggregator's word on a message we sent, found by its message id."""

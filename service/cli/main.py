@@ -1,4 +1,4 @@
-"""The `handsoff` command: serve, init, simulate; officers, messages and worker are added."""
+"""The `handsoff` command: serve, init, simulate; officers, messages, worker and keys are added."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 from config.settings import ConfigError, Settings
 from crypto import CryptoError
 from service.cli.audit import audit as audit_commands
+from service.cli.keys import keys
 from service.cli.officers import register as register_casework_commands
 from service.cli.simulate import run_simulator
 from service.cli.worker import worker
@@ -40,8 +41,8 @@ def serve(host: str, port: int) -> None:
         app = create_app(settings)
     except CryptoError as error:
         raise click.ClickException(
-            f"{error}. Provision this process's keys in {settings.keys_dir} "
-            "(see docs/keys.md), or run `handsoff init` on a trusted machine."
+            f"{error}. Provision this process's keys in {settings.keys_dir} with "
+            "`handsoff keys export --role web` on the offline admin machine (docs/keys.md)."
         ) from None
     mode = "embedded defaults" if settings.embedded else "production settings"
     click.echo(f"Hands Off listening on http://{host}:{port}/ussd ({mode}, home {settings.home})")
@@ -51,15 +52,28 @@ def serve(host: str, port: int) -> None:
 
 @main.command()
 def init() -> None:
-    """Create the schema and any missing keys; safe to run twice."""
+    """Bring the schema up to date; safe to run twice. Embedded only: create missing keys too.
+
+    On a production configuration this creates no key: keys are made on an offline admin
+    machine (`handsoff keys init`) and each host gets its share (`handsoff keys export`).
+    """
     from crypto import KeyStore
+    from service.bootstrap.parts import prepare_home
     from service.storage.engine import MIGRATION_TIMEOUTS, make_engine, upgrade_schema
 
     settings = _settings(serves_callbacks=False)
-    settings.home.mkdir(parents=True, exist_ok=True)
-    upgrade_schema(make_engine(settings.database_url, MIGRATION_TIMEOUTS))
-    keys = KeyStore.generate(settings.keys_dir)
+    if settings.embedded:
+        prepare_home(settings)
+    engine = make_engine(settings.database_url, MIGRATION_TIMEOUTS)
+    try:
+        upgrade_schema(engine)
+    finally:
+        engine.dispose()
     click.echo(f"Schema is up to date ({_safe_url(settings.database_url)}).")
+    if not settings.embedded:
+        click.echo("No key created: see `handsoff keys init` and `handsoff keys export`.")
+        return
+    keys = KeyStore.generate(settings.keys_dir)
     if keys.created:
         click.echo(f"Created key files in {settings.keys_dir}: {', '.join(keys.created)}")
     else:
@@ -93,6 +107,7 @@ class _QuietHandler(WSGIRequestHandler):
 register_casework_commands(main)
 main.add_command(worker)
 main.add_command(audit_commands)
+main.add_command(keys)
 
 if __name__ == "__main__":
     main()

@@ -10,6 +10,7 @@ import click
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import ConfigError, Settings
+from crypto import CryptoError
 from service.bootstrap.admin import build_admin
 from service.casework.officers import OfficerError, OfficerRegistry
 from service.casework.vocab import PROVINCES, ROLES
@@ -27,7 +28,13 @@ def _registry(settings: Settings) -> Iterator[OfficerRegistry]:
     """The officer registry for one command; its errors become one-line messages."""
     with build_admin(settings) as parts:
         try:
-            yield parts.registry()
+            registry = parts.registry()
+        except CryptoError as error:
+            raise click.ClickException(
+                f"{error}. Officer commands need the number key: run them on the worker's host."
+            ) from None
+        try:
+            yield registry
         except OfficerError as error:
             raise click.ClickException(str(error)) from None
 

@@ -7,6 +7,7 @@ import os
 import click
 
 from config.settings import ConfigError, Settings
+from crypto import CryptoError
 
 
 def _settings() -> Settings:
@@ -39,7 +40,10 @@ def worker(burst: bool) -> None:
             "handsoff worker needs REDIS_URL (the embedded default runs jobs in the web process)."
         )
     install_redaction()
-    context = build_worker(settings)
+    try:
+        context = build_worker(settings)
+    except CryptoError as error:  # a missing key, or one the worker must not hold
+        raise click.ClickException(str(error)) from None
     install(context)
     run_maintenance(context)
     # rq forks its scheduler (at start, and again whenever it takes the scheduler lock over): a

@@ -24,6 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crypto import ContactSealer, ReportSealer, SecretHasher, StateCipher
+from crypto.contexts import (
+    CASE_CODE_FOR_WEB,
+    CASE_CODE_FOR_WORKER,
+    REPORTER_CONTACT,
+    context,
+    context_bytes,
+)
 from flows import SubmitCase
 from flows.case_code import make_code
 from flows.case_status import RECEIVED
@@ -183,7 +190,9 @@ class Intake:
             updated_at=to_the_hour(now),
         )
         case.code_sealed = self._state_cipher.seal(code.encode(), _code_context(case))
-        case.code_for_worker = self._contact_sealer.seal_contact(code, "code:" + case.ref)
+        case.code_for_worker = self._contact_sealer.seal_for_worker(
+            code, context(CASE_CODE_FOR_WORKER, case.ref)
+        )
         return case
 
     def _fill(
@@ -219,14 +228,16 @@ class Intake:
             json.dumps(content, ensure_ascii=False).encode(), case.ref
         )
         if envelope.contact in CONTACT_BY_SMS_OR_CALL:
-            case.contact_sealed = self._contact_sealer.seal_contact(phone, case.ref)
+            case.contact_sealed = self._contact_sealer.seal_for_worker(
+                phone, context(REPORTER_CONTACT, case.ref)
+            )
         else:
             case.contact_sealed = None
-        # Only a reporter who asked for SMS can be matched later (STOP, STATUS by SMS).
-        case.contact_digest = (
-            self._hasher.officer_digest(phone) if envelope.contact == "sms" else None
-        )
-        case.pin_digest = self._hasher.pin_digest(code, pin) if pin else None
+        # Only a reporter who asked for SMS can be matched later (STOP, STATUS by SMS); the
+        # worker writes that digest (assignment.remember_sms_contact): the number key is not here.
+        if envelope.contact != "sms":
+            case.contact_digest = None
+        case.pin_digest = self._hasher.pin_digest(code, pin, case.ref) if pin else None
         # Only a case with a PIN can be checked, so only then is the filing number tagged.
         case.owner_tag = self._hasher.owner_tag(case.ref, phone) if pin else None
 
@@ -285,4 +296,4 @@ def values_with_defaults(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _code_context(case: Case) -> bytes:
-    return b"case-code:" + case.ref.encode()
+    return context_bytes(CASE_CODE_FOR_WEB, case.ref)

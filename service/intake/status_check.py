@@ -79,9 +79,9 @@ class StatusChecker:
             case = db.scalars(select(Case).where(Case.code_digest == code_digest)).one_or_none()
             if case is None or case.pin_digest is None:
                 # Still compute a digest so a miss costs the same time as a hit.
-                self._hasher.verify_pin(code, pin, "0" * 64)
+                self._hasher.verify_pin(code, pin, "", None)
                 return None
-            right_pin = self._hasher.verify_pin(code, pin, case.pin_digest)
+            right_pin = self._hasher.verify_pin(code, pin, case.ref, case.pin_digest)
             if owner is not None:
                 is_owner = self._hasher.is_owner(case.ref, owner, case.owner_tag or "")
                 right_pin = right_pin and is_owner

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import Limits
 from crypto import CryptoError, SecretHasher, StateCipher
+from crypto.contexts import USSD_RESUME, USSD_STATE, context_bytes
 from flows import (
     Bundle,
     CheckCase,
@@ -158,7 +159,7 @@ class UssdService:
     def handle(self, request: UssdHop) -> UssdReply:
         """Answer one hop; with the store down, replay the flow from the `text` path instead."""
         now = self._clock()
-        session = self._hasher.code_digest("ussd-session:" + request.session_id)
+        session = self._hasher.session_digest(request.session_id, request.phone)
         hop = _Hop(request, session, self._callers(request.phone, now), now)
         keys = self._hop_keys(hop)
         try:
@@ -183,6 +184,8 @@ class UssdService:
         if hop.request.text == "":  # a dial: count the session, look for a session to resume
             reads += hop.resume_keys()
             counts = (hop.session_count_key,)
+        elif _skips_the_dial(hop.request.text):
+            reads += (hop.session_count_key,)  # counted as a dial if the session is unknown
         return HopKeys(
             lock=f"hs:l:{hop.session}",
             token=f"{self._token_prefix}{next(self._token_counter):x}",
@@ -201,6 +204,8 @@ class UssdService:
                 return self._render(system_screen("sys.too_many"), "pt")
             saved, hop.urgent = self._saved_for_resume(hop)
             result = offer_resume(self._bundle, saved) if saved else start(self._bundle)
+        elif record is None and _skips_the_dial(text) and self._over_session_limit(hop):
+            return self._render(system_screen("sys.too_many"), "pt")
         elif record is not None and _extends(record.text, text):
             new_input = text[len(record.text) + 1 :] if record.text else text
             result = step(self._bundle, record.state, new_input)
@@ -287,6 +292,15 @@ class UssdService:
             return
         hop.urgent = replace(urgent, pending=False)
 
+    def _over_session_limit(self, hop: _Hop) -> bool:
+        """A session we never saw, arriving several answers deep: count it as the dial it hid.
+
+        Otherwise a client could skip the first hop and never be counted.
+        """
+        count = int(hop.values.get(hop.session_count_key) or 0) + 1
+        hop.increments.append((hop.session_count_key, COUNT_WINDOW_SECONDS))
+        return count > self._limits.sessions_per_hour
+
     def _over_report_limit(self, hop: _Hop) -> bool:
         count = hop.values.get(hop.report_count_key)
         return int(count or 0) >= self._limits.reports_per_hour
@@ -316,7 +330,9 @@ class UssdService:
         }
         if hop.urgent is not None:
             record["u"] = hop.urgent.to_dict()
-        blob = self._cipher.seal(json.dumps(record).encode(), _context("s", hop.session))
+        blob = self._cipher.seal(
+            json.dumps(record).encode(), context_bytes(USSD_STATE, hop.session)
+        )
         hop.sets.append(KeyWrite(state_key, blob, self._limits.session_ttl_seconds))
         if _resumable(result.state):
             hop.sets.append(self._resume_write(hop.caller, result.state, hop.urgent))
@@ -325,7 +341,7 @@ class UssdService:
         saved: dict[str, object] = {"s": state.to_dict()}
         if urgent is not None:
             saved["u"] = urgent.to_dict()
-        blob = self._cipher.seal(json.dumps(saved).encode(), _context("r", caller))
+        blob = self._cipher.seal(json.dumps(saved).encode(), context_bytes(USSD_RESUME, caller))
         return KeyWrite(f"hs:r:{caller}", blob, self._limits.resume_window_seconds)
 
     def _open_record(self, blob: bytes | None, session: str) -> _Record | None:
@@ -333,7 +349,7 @@ class UssdService:
         if blob is None:
             return None
         try:
-            data = json.loads(self._cipher.open(blob, _context("s", session)))
+            data = json.loads(self._cipher.open(blob, context_bytes(USSD_STATE, session)))
             state = State.from_dict(data["s"])
             urgent = _Urgent.from_dict(data.get("u"))
             return _Record(data["t"], state, UssdReply(*data["r"]), urgent)
@@ -348,7 +364,7 @@ class UssdService:
             if blob is None:
                 continue
             try:
-                saved = json.loads(self._cipher.open(blob, _context("r", caller)))
+                saved = json.loads(self._cipher.open(blob, context_bytes(USSD_RESUME, caller)))
                 return State.from_dict(saved["s"]), _Urgent.from_dict(saved.get("u"))
             except (CryptoError, FlowError, ValueError, KeyError, TypeError):
                 return None, None
@@ -376,9 +392,10 @@ def _extends(previous: str, text: str) -> bool:
     return (previous == "" and text != "") or text.startswith(previous + "*")
 
 
+def _skips_the_dial(text: str) -> bool:
+    """A path of more than one answer: what a hop of a session we never saw must not be."""
+    return "*" in text
+
+
 def _inputs(text: str) -> list[str]:
     return text.split("*") if text else []
-
-
-def _context(kind: str, key: str) -> bytes:
-    return f"ussd-{kind}:{key}".encode()

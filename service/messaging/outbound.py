@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crypto import ContactOpener, ContactSealer
+from crypto.contexts import SMS_BODY, SMS_RECIPIENT, context
 from service.storage.casework_models import OutboundSms
 
 OFFICER = "officer"
@@ -18,11 +19,11 @@ REPORTER = "reporter"
 
 
 def recipient_context(ref: str) -> str:
-    return "sms-to:" + ref
+    return context(SMS_RECIPIENT, ref)
 
 
 def body_context(ref: str) -> str:
-    return "sms-body:" + ref
+    return context(SMS_BODY, ref)
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,8 @@ class OutboundWriter:
             case_id=case_id,
             officer_id=officer_id,
             dedupe_key=dedupe_key,
-            recipient_sealed=self._sealer.seal_contact(recipient, recipient_context(ref)),
-            body_sealed=self._sealer.seal_contact(body, body_context(ref)),
+            recipient_sealed=self._sealer.seal_for_worker(recipient, recipient_context(ref)),
+            body_sealed=self._sealer.seal_for_worker(body, body_context(ref)),
             status="pending",
             attempts=0,
             created_at=now,
@@ -83,6 +84,6 @@ class OutboundWriter:
 def open_sms(opener: ContactOpener, row: OutboundSms) -> OpenedSms:
     """Open a row's recipient and body (worker only: it holds the contact private key)."""
     return OpenedSms(
-        recipient=opener.open_contact(row.recipient_sealed, recipient_context(row.ref)),
-        body=opener.open_contact(row.body_sealed, body_context(row.ref)),
+        recipient=opener.open_for_worker(row.recipient_sealed, recipient_context(row.ref)),
+        body=opener.open_for_worker(row.body_sealed, body_context(row.ref)),
     )

@@ -167,8 +167,12 @@ class InboundSmsSeen(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     provider_id: Mapped[str] = mapped_column(String(128), unique=True)
     received_at: Mapped[datetime] = mapped_column(DateTime)
-    # officer_command, reporter_command, free_text, ignored: a count, never the text.
+    # pending (the worker has not handled it yet), then officer_command, reporter_command,
+    # free_text, ignored: a count, never the text.
     handled_as: Mapped[str] = mapped_column(String(24))
+    ref: Mapped[str | None] = mapped_column(String(32))
+    # Sender and text sealed to the worker's key (context INBOUND_SMS + ref); emptied once handled.
+    message_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class StructuringItem(Base):

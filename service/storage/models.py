@@ -81,6 +81,8 @@ class OutboxJob(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # The inbound SMS a `handle_inbound_sms` row is for (the worker matches its sender).
+    inbound_sms_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_sms.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # Written "enqueued at creation" when the writer enqueues the row right after its commit, or
     # NULL ("waiting") for the worker's relay to claim (the web's intake, with rq). A failed

@@ -28,7 +28,7 @@ from service.cli.main import main
 from service.messaging.outbound import open_sms
 from service.storage.casework_models import OutboundSms
 from service.storage.models import Case, OutboxJob
-from tests.support.apps import make_app, production_settings
+from tests.support.apps import make_app, production_settings, worker_settings
 from tests.support.canary import leaks, variants_of_number
 from tests.support.fake_aggregator import (
     API_KEY,
@@ -55,11 +55,13 @@ class Service:
     container: WebContainer
     aggregator: FakeAggregator
     home: Path
+    worker_home: Path
 
     def env(self) -> dict[str, str]:
         return {
             "PATH": os.environ.get("PATH", ""),
-            "HANDSOFF_HOME": str(self.settings.home),
+            # The worker and the officer commands run on the worker's host, with its keys.
+            "HANDSOFF_HOME": str(self.worker_home),
             "DATABASE_URL": self.settings.database_url,
             "REDIS_URL": self.settings.redis_url or "",
             "WEBHOOK_TOKEN": self.settings.webhook_token or "",
@@ -129,7 +131,8 @@ def live(
         app, container = make_app(settings)
         try:
             with serve(app) as url:
-                yield Service(url, settings, container, aggregator, tmp_path)
+                worker_home = worker_settings(settings).home
+                yield Service(url, settings, container, aggregator, tmp_path, worker_home)
         finally:
             container.close()
 
@@ -243,7 +246,7 @@ def _all_done(live: Service) -> bool:
 
 def _reporter_updates(live: Service) -> list[str]:
     """The bodies of every reporter update written, opened as the worker would."""
-    opener = ContactOpener(KeyStore(live.settings.keys_dir).contact_private())
+    opener = ContactOpener(KeyStore(live.worker_home / "keys").contact_private())
     with live.container.sessions() as db:
         rows = db.scalars(select(OutboundSms).where(OutboundSms.purpose == "reporter_update")).all()
         return [open_sms(opener, row).body for row in rows]

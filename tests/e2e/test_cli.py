@@ -110,4 +110,5 @@ def test_production_without_provisioned_keys_says_which_file_is_missing(tmp_path
     }
     result = CliRunner().invoke(main, ["serve"], env=env)
     assert result.exit_code != 0
-    assert "handsoff init" in result.output and "keys" in result.output
+    assert "key file missing" in result.output
+    assert "handsoff keys export --role web" in result.output

@@ -11,10 +11,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from config.settings import Settings
-from crypto import ContactOpener, KeyStore, ReportOpener
+from crypto import ContactOpener, ReportOpener
 from service.bootstrap.web import WebContainer
 from service.storage.models import Case, OutboxJob
-from tests.support.apps import embedded_settings, make_app, production_settings
+from tests.support.apps import admin_keys, embedded_settings, make_app, production_settings
 from tests.support.live_server import serve
 from tests.support.phone import Phone
 
@@ -40,15 +40,15 @@ class RunningService:
 
     def open_content(self, case: Case) -> dict[str, object]:
         """What only the desk can do: open the sealed content with the report private key."""
-        opener = ReportOpener(KeyStore(self.settings.keys_dir).report_private())
+        opener = ReportOpener(admin_keys(self.settings).report_private())
         data: dict[str, object] = json.loads(opener.open_report(case.content_sealed, case.ref))
         return data
 
     def open_contact(self, case: Case) -> str:
         """What only the worker can do: open the reporter's number."""
         assert case.contact_sealed is not None
-        opener = ContactOpener(KeyStore(self.settings.keys_dir).contact_private())
-        return opener.open_contact(case.contact_sealed, case.ref)
+        opener = ContactOpener(admin_keys(self.settings).contact_private())
+        return opener.open_for_worker(case.contact_sealed, case.ref)
 
 
 @contextmanager

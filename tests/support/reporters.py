@@ -86,7 +86,7 @@ def assert_every_reporter_was_confirmed_and_stored(
     assert [o for o in outcomes if o.gave_up] == []
     codes = [code for o in outcomes for code in o.codes]
     assert len(codes) == expected
-    hasher = SecretHasher(KeyStore(service.settings.keys_dir).secrets().code_key)
+    hasher = SecretHasher(KeyStore(service.settings.keys_dir).code_key())
     with service.container.sessions() as db:
         stored = set(db.scalars(select(Case.code_digest)))
     assert {hasher.code_digest(code) for code in codes} <= stored

@@ -27,13 +27,14 @@ from sqlalchemy import select
 from config.settings import Settings
 from crypto import (
     ContactOpener,
-    KeyStore,
 )
 from flows import SubmitCase
 from service.bootstrap.admin import AdminParts
 from service.bootstrap.web import WebContainer
 from service.bootstrap.worker import WorkerContext, build_worker
 from service.casework.officers import OfficerRegistry
+from service.casework.outbox_jobs import run_outbox
+from service.casework.sms_inbox import HANDLE_INBOUND_JOB
 from service.clock import utcnow
 from service.intake.reports import Intake
 from service.messaging.africastalking.sms_client import AfricasTalkingGateway
@@ -42,7 +43,7 @@ from service.messaging.outbound import open_sms
 from service.queueing.job_queue import QUEUE_NAMES
 from service.storage.casework_models import Assignment, OutboundSms
 from service.storage.models import Case, OutboxJob
-from tests.support.apps import make_app, production_settings
+from tests.support.apps import admin_keys, make_app, production_settings, worker_settings
 from tests.support.fake_aggregator import API_KEY, USERNAME, FakeAggregator
 from workers.context import install
 
@@ -164,7 +165,19 @@ class World:
             },
         )
         assert response.status_code == 200, response.text
+        self.work_inbound()
         return message_id
+
+    def work_inbound(self) -> None:
+        """What the worker does with each stored inbound SMS, at once (replies are not sent)."""
+        with self.container.sessions() as db:
+            waiting = db.scalars(
+                select(OutboxJob.id)
+                .where(OutboxJob.job == HANDLE_INBOUND_JOB, OutboxJob.done_at.is_(None))
+                .order_by(OutboxJob.id)
+            ).all()
+        for outbox_id in waiting:
+            run_outbox(self.ctx, outbox_id)
 
     def delivery_report(self, message_id: str, status: str, reason: str | None = None) -> int:
         data = {"id": message_id, "status": status, "phoneNumber": "+258840000000"}
@@ -276,20 +289,21 @@ def make_world(
     only), as a separate worker host would.
     """
     settings = production_settings(home, postgres_url, redis_url, token)
-    worker_settings = settings
-    if worker_home is not None:
-        worker_settings = replace(settings, home=worker_home)
+    if worker_home is None:
+        for_worker = worker_settings(settings)
+    else:
+        for_worker = replace(settings, home=worker_home)
     aggregator = FakeAggregator()
     with aggregator.running():
         app, container = make_app(settings)
         gateway = AfricasTalkingGateway(
             USERNAME, API_KEY, base_url=aggregator.base_url, timeout=TEST_TIMEOUT
         )
-        ctx = build_worker(worker_settings, gateway=gateway)
+        ctx = build_worker(for_worker, gateway=gateway)
         ctx.retry = TEST_RETRY
         install(ctx)
         intake = container.intake
-        registry = AdminParts(settings, container.sessions).registry()
+        registry = AdminParts(for_worker, container.sessions).registry()
         connection = redis.Redis.from_url(redis_url)
         try:
             yield World(settings, app, container, ctx, aggregator, connection, intake, registry)
@@ -301,7 +315,7 @@ def make_world(
 
 
 def opener_for(settings: Settings) -> ContactOpener:
-    return ContactOpener(KeyStore(settings.keys_dir).contact_private())
+    return ContactOpener(admin_keys(settings).contact_private())
 
 
 def at(text: str) -> datetime:

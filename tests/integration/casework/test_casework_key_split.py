@@ -33,7 +33,7 @@ def test_the_whole_workflow_runs_with_each_process_holding_only_its_own_keys(
     with pytest.raises(CryptoError):
         web_keys.contact_private()
     with pytest.raises(CryptoError):
-        world.ctx.keys.secrets()
+        world.ctx.keys.session_key()
     with pytest.raises(CryptoError):
         world.ctx.keys.report_private()
 

@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from crypto import KeyStore, ReportOpener
+from crypto import ReportOpener
 from service.casework.audit import verify_log
 from service.storage.casework_models import (
     AuditEntry,
@@ -19,6 +19,7 @@ from service.storage.casework_models import (
     StructuringItem,
 )
 from tests.integration.casework.conftest import Filed, World, new_number
+from tests.support.apps import admin_keys
 
 
 def _assigned(world: World, **answers: str) -> tuple[Filed, str]:
@@ -131,7 +132,7 @@ def test_a_note_is_sealed_for_the_desk_and_nowhere_in_clear(world: World) -> Non
         [note] = db.scalars(select(CaseNote)).all()
         ref = world.case(filed.case_id).ref
     assert b"falei" not in note.content_sealed
-    opener = ReportOpener(KeyStore(world.settings.keys_dir).report_private())
+    opener = ReportOpener(admin_keys(world.settings).report_private())
     opened = opener.open_report(note.content_sealed, "note:" + ref)
     assert opened.decode() == "falei com ela, vai ao centro amanha"
 
@@ -148,9 +149,7 @@ def test_the_reporters_number_goes_to_the_holder_only_when_they_asked_for_a_call
         actions = db.scalars(select(AuditEntry.action)).all()
     assert request.outcome == "sent"
     assert "contact_disclosed" in actions
-    assert verify_log(
-        world.container.sessions, KeyStore(world.settings.keys_dir).audit_verifier()
-    ).intact
+    assert verify_log(world.container.sessions, admin_keys(world.settings).audit_verifier()).intact
 
     sms_only, officer2 = _assigned(world, contact="sms", officer_phone=new_number())
     world.text(officer2, f"CALL {sms_only.code}")
@@ -241,7 +240,7 @@ def test_audit_log_records_each_step_and_its_chain_holds(world: World) -> None:
     actions = [e.action for e in entries if e.case_id == filed.case_id]
     assert actions == ["assigned", "status_acknowledged", "status_closed"]
     assert all(filed.code not in json.dumps([e.detail, e.actor]) for e in entries)
-    verifier = KeyStore(world.settings.keys_dir).audit_verifier()
+    verifier = admin_keys(world.settings).audit_verifier()
     assert verify_log(world.container.sessions, verifier).intact
     # The web sealed the officers' commands, the worker the assignment, each with its own key.
     assert {e.signer for e in entries} == {"web", "worker"}

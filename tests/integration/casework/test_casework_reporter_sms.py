@@ -7,14 +7,15 @@ import secrets
 import pytest
 from sqlalchemy import select, update
 
-from crypto import KeyStore, ReportOpener
+from crypto import ReportOpener
 from flows.case_code import make_code
+from service.casework.inbound_commands import FREE_TEXTS_PER_DAY
 from service.casework.reporter_commands import MAX_FREE_TEXT
-from service.casework.sms_inbox import FREE_TEXTS_PER_DAY
 from service.queueing.job_queue import QUEUE_NAME
 from service.storage.casework_models import OutboundSms, StructuringItem
 from service.storage.models import Case
 from tests.integration.casework.conftest import World, new_number
+from tests.support.apps import admin_keys
 from tests.support.journeys import MAIN
 from tests.support.phone import system_text
 
@@ -150,7 +151,7 @@ def test_free_text_is_sealed_for_the_desk_and_acknowledged_neutrally(world: Worl
     with world.container.sessions() as db:
         [item] = db.scalars(select(StructuringItem)).all()
     assert b"agredida" not in item.content_sealed
-    opener = ReportOpener(KeyStore(world.settings.keys_dir).report_private())
+    opener = ReportOpener(admin_keys(world.settings).report_private())
     opened = opener.open_report(item.content_sealed, "inbox:" + item.ref).decode()
     assert opened == "preciso de ajuda, fui agredida ontem no bairro"
 
@@ -217,7 +218,7 @@ def test_one_budget_of_guesses_per_number_is_shared_by_ussd_and_sms_for_a_day(
 
 
 def _kept_texts(world: World) -> list[str]:
-    opener = ReportOpener(KeyStore(world.settings.keys_dir).report_private())
+    opener = ReportOpener(admin_keys(world.settings).report_private())
     with world.container.sessions() as db:
         items = db.scalars(select(StructuringItem).order_by(StructuringItem.id)).all()
     return [opener.open_report(i.content_sealed, "inbox:" + i.ref).decode() for i in items]

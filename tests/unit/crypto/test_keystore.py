@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import stat
@@ -10,28 +11,41 @@ from pathlib import Path
 import pytest
 
 from crypto import (
+    ROLE_FILES,
+    ROLES,
     ContactOpener,
     ContactSealer,
     CryptoError,
+    ForbiddenKeyFile,
     KeyFileInvalid,
     KeyFileMissing,
     KeyStore,
     ReportOpener,
     ReportSealer,
+    Role,
     SealBroken,
     UnknownKeyId,
 )
 
+SECRET_FILES = {
+    "session.secret.json",
+    "pseudonym.secret.json",
+    "code.secret.json",
+    "number.secret.json",
+}
 ALL_FILES = {
     "report.public.json",
     "report.private.json",
     "contact.public.json",
     "contact.private.json",
-    "secrets.json",
+    *SECRET_FILES,
     "audit.web.json",
     "audit.worker.json",
     "audit.desk.json",
 }
+
+
+LEGACY_FIELDS = ("session_key", "pseudonym_pepper", "code_key", "officer_key")
 
 
 def mode(path: Path) -> int:
@@ -53,10 +67,10 @@ def test_generating_twice_keeps_every_key_and_creates_nothing(store: KeyStore) -
 
 def test_generate_fills_in_only_what_is_missing(store: KeyStore) -> None:
     report_id = store.report_public().key_id
-    (store.path / "secrets.json").unlink()
+    (store.path / "code.secret.json").unlink()
     (store.path / "report.public.json").unlink()
     again = KeyStore.generate(store.path)
-    assert set(again.created) == {"secrets.json", "report.public.json"}
+    assert set(again.created) == {"code.secret.json", "report.public.json"}
     assert again.report_public().key_id == report_id
 
 
@@ -81,7 +95,7 @@ def test_a_missing_key_file_raises_key_file_missing_naming_the_file(tmp_path: Pa
         (empty.report_private, "report.private.json"),
         (empty.contact_public, "contact.public.json"),
         (empty.contact_private, "contact.private.json"),
-        (empty.secrets, "secrets.json"),
+        (empty.number_pepper, "number.secret.json"),
     ]:
         with pytest.raises(KeyFileMissing, match=re.escape(name)) as caught:
             accessor()
@@ -111,17 +125,40 @@ def test_a_key_file_whose_id_does_not_match_its_key_is_refused(store: KeyStore) 
 
 
 def test_a_key_file_that_is_not_json_is_refused(store: KeyStore) -> None:
-    (store.path / "secrets.json").write_text("not json")
+    (store.path / "code.secret.json").write_text("not json")
     with pytest.raises(KeyFileInvalid):
-        store.secrets()
+        store.code_key()
 
 
-def test_secrets_are_32_random_bytes_each_and_hidden_from_repr(store: KeyStore) -> None:
-    secrets = store.secrets()
-    values = [secrets.session_key, secrets.pseudonym_pepper, secrets.code_key, secrets.officer_key]
+def test_secrets_are_32_random_bytes_each_in_a_file_of_its_own(store: KeyStore) -> None:
+    values = [store.session_key(), store.pseudonym_pepper(), store.code_key()]
+    values.append(store.number_pepper())
     assert all(len(v) == 32 for v in values)
     assert len(set(values)) == 4
-    assert all(v.hex() not in repr(secrets) and repr(v) not in repr(secrets) for v in values)
+
+
+def test_a_secret_file_under_another_name_is_refused(store: KeyStore) -> None:
+    (store.path / "code.secret.json").write_bytes((store.path / "number.secret.json").read_bytes())
+    with pytest.raises(KeyFileInvalid, match="code secret"):
+        store.code_key()
+
+
+def test_an_old_combined_secrets_file_is_split_keeping_every_value(tmp_path: Path) -> None:
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    old = {name: bytes([i]) * 32 for i, name in enumerate(LEGACY_FIELDS, start=1)}
+    legacy = {"format": "handsoff-keys/1", "kind": "secrets", "created": "2026-01-05"}
+    legacy.update({name: base64.b64encode(value).decode() for name, value in old.items()})
+    (folder / "secrets.json").write_text(json.dumps(legacy))
+
+    store = KeyStore.generate(folder)
+
+    assert not (folder / "secrets.json").exists()
+    # The same values, so digests stored before the split still match.
+    assert store.session_key() == old["session_key"]
+    assert store.pseudonym_pepper() == old["pseudonym_pepper"]
+    assert store.code_key() == old["code_key"]
+    assert store.number_pepper() == old["officer_key"]
 
 
 def test_private_keys_hide_their_material_from_repr(store: KeyStore) -> None:
@@ -134,22 +171,19 @@ def test_the_web_export_holds_public_keys_and_secrets_but_cannot_open_anything(
     store: KeyStore, tmp_path: Path
 ) -> None:
     web = store.export(tmp_path / "web", role="web")
-    assert {p.name for p in web.path.iterdir()} == {
-        "report.public.json",
-        "contact.public.json",
-        "secrets.json",
-        "audit.web.json",
-    }
+    assert {p.name for p in web.path.iterdir()} == set(ROLE_FILES["web"])
     report = ReportSealer(web.report_public()).seal_report(b"what happened", "case-1")
-    contact = ContactSealer(web.contact_public()).seal_contact("+258841234567", "case-1")
-    assert web.secrets() == store.secrets()
+    contact = ContactSealer(web.contact_public()).seal_for_worker("+258841234567", "case-1")
+    assert web.session_key() == store.session_key()
     with pytest.raises(KeyFileMissing, match=r"report\.private\.json"):
         ReportOpener(web.report_private())
     with pytest.raises(KeyFileMissing, match=r"contact\.private\.json"):
         ContactOpener(web.contact_private())
     # Only the processes holding the private keys can open what web sealed.
     assert ReportOpener(store.report_private()).open_report(report, "case-1") == b"what happened"
-    assert ContactOpener(store.contact_private()).open_contact(contact, "case-1") == "+258841234567"
+    assert (
+        ContactOpener(store.contact_private()).open_for_worker(contact, "case-1") == "+258841234567"
+    )
 
 
 def test_the_export_files_are_readable_by_the_owner_only(store: KeyStore, tmp_path: Path) -> None:
@@ -161,12 +195,12 @@ def test_the_export_files_are_readable_by_the_owner_only(store: KeyStore, tmp_pa
 
 def test_the_worker_export_opens_contacts_but_not_reports(store: KeyStore, tmp_path: Path) -> None:
     worker = store.export(tmp_path / "worker", role="worker")
-    blob = ContactSealer(store.contact_public()).seal_contact("+258841234567", "c")
-    assert ContactOpener(worker.contact_private()).open_contact(blob, "c") == "+258841234567"
+    blob = ContactSealer(store.contact_public()).seal_for_worker("+258841234567", "c")
+    assert ContactOpener(worker.contact_private()).open_for_worker(blob, "c") == "+258841234567"
     with pytest.raises(KeyFileMissing):
         worker.report_private()
     with pytest.raises(KeyFileMissing):
-        worker.secrets()
+        worker.session_key()
 
 
 def test_the_desk_export_opens_reports_but_not_contacts(store: KeyStore, tmp_path: Path) -> None:
@@ -270,7 +304,7 @@ def test_each_process_role_holds_its_own_audit_key_and_the_auditor_all_three(
         web.audit_verifier()
     auditor = KeyStore(tmp_path / "auditor")
     with pytest.raises(KeyFileMissing):
-        auditor.secrets()
+        auditor.code_key()
     with pytest.raises(KeyFileMissing):
         auditor.report_private()
 
@@ -297,11 +331,60 @@ def test_generate_adds_audit_keys_to_a_full_folder_made_before_them(store: KeySt
     assert set(again.created) == {"audit.web.json", "audit.worker.json", "audit.desk.json"}
 
 
-def test_generate_never_makes_audit_keys_in_a_folder_provisioned_for_one_role(
+# What each role must never hold (docs/keys.md); every one of these is refused by name.
+NEVER = {
+    "web": {"report.private.json", "contact.private.json", "number.secret.json"},
+    "worker": {"report.private.json", "session.secret.json"},
+    "desk": {"contact.private.json", "number.secret.json", "session.secret.json"},
+}
+
+
+@pytest.mark.parametrize("role", ["web", "worker", "desk"])
+def test_each_role_export_holds_exactly_its_files_and_none_it_must_never_hold(
+    store: KeyStore, tmp_path: Path, role: Role
+) -> None:
+    exported = store.export(tmp_path / role, role=role)
+    held = {p.name for p in exported.path.iterdir()}
+    assert held == set(ROLE_FILES[role])
+    assert not held & NEVER[role]
+    exported.check_role(role)  # an exported folder passes its own role's check
+
+
+@pytest.mark.parametrize(
+    ("role", "forbidden"), [(role, name) for role, names in NEVER.items() for name in names]
+)
+def test_a_folder_holding_a_file_its_role_must_not_hold_is_refused_by_name(
+    store: KeyStore, tmp_path: Path, role: Role, forbidden: str
+) -> None:
+    exported = store.export(tmp_path / role, role=role)
+    (exported.path / forbidden).write_bytes((store.path / forbidden).read_bytes())
+    with pytest.raises(ForbiddenKeyFile, match=re.escape(forbidden)) as caught:
+        exported.check_role(role)
+    assert caught.value.names == (forbidden,)
+    assert role in str(caught.value)
+
+
+def test_a_private_key_under_an_unexpected_name_is_refused_too(
     store: KeyStore, tmp_path: Path
 ) -> None:
-    worker = store.export(tmp_path / "worker", role="worker")
-    again = KeyStore.generate(worker.path)
-    # (The worker folder gains a report key pair, as before; never another role's audit key.)
-    assert not any(name.startswith("audit") for name in again.created)
-    assert again.audit_key("worker") == store.audit_key("worker")
+    web = store.export(tmp_path / "web", role="web")
+    (web.path / "backup-report.json").write_bytes((store.path / "report.private.json").read_bytes())
+    (web.path / "secrets.json").write_text("{}")  # the old combined file held the number key
+    with pytest.raises(ForbiddenKeyFile) as caught:
+        web.check_role("web")
+    assert caught.value.names == ("backup-report.json", "secrets.json")
+
+
+def test_the_full_folder_fits_no_role(store: KeyStore) -> None:
+    for role in ROLES:
+        with pytest.raises(ForbiddenKeyFile):
+            store.check_role(role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_generate_on_any_role_export_creates_nothing(
+    store: KeyStore, tmp_path: Path, role: Role
+) -> None:
+    exported = store.export(tmp_path / role, role=role)
+    assert KeyStore.generate(exported.path).created == ()
+    assert {p.name for p in exported.path.iterdir()} == set(ROLE_FILES[role])

@@ -31,8 +31,8 @@ def test_a_sealed_report_opens_to_the_same_bytes(store: KeyStore) -> None:
 
 
 def test_a_sealed_phone_number_opens_to_the_same_number(store: KeyStore) -> None:
-    blob = ContactSealer(store.contact_public()).seal_contact(PHONE, "case-7")
-    assert ContactOpener(store.contact_private()).open_contact(blob, "case-7") == PHONE
+    blob = ContactSealer(store.contact_public()).seal_for_worker(PHONE, "case-7")
+    assert ContactOpener(store.contact_private()).open_for_worker(blob, "case-7") == PHONE
 
 
 def test_an_empty_report_round_trips(store: KeyStore) -> None:
@@ -52,13 +52,13 @@ def test_sealing_the_same_report_twice_gives_different_blobs(store: KeyStore) ->
 
 
 def test_changing_any_single_byte_of_a_blob_breaks_the_seal(store: KeyStore) -> None:
-    blob = ContactSealer(store.contact_public()).seal_contact(PHONE, "c")
+    blob = ContactSealer(store.contact_public()).seal_for_worker(PHONE, "c")
     opener = ContactOpener(store.contact_private())
     for index in range(len(blob)):
         tampered = bytearray(blob)
         tampered[index] ^= 0x01
         with pytest.raises(SealBroken):
-            opener.open_contact(bytes(tampered), "c")
+            opener.open_for_worker(bytes(tampered), "c")
 
 
 def test_a_truncated_or_extended_blob_breaks_the_seal(store: KeyStore) -> None:
@@ -71,11 +71,11 @@ def test_a_truncated_or_extended_blob_breaks_the_seal(store: KeyStore) -> None:
 
 def test_a_blob_moved_to_another_case_does_not_open(store: KeyStore) -> None:
     report = ReportSealer(store.report_public()).seal_report(b"content", "case-1")
-    contact = ContactSealer(store.contact_public()).seal_contact(PHONE, "case-1")
+    contact = ContactSealer(store.contact_public()).seal_for_worker(PHONE, "case-1")
     with pytest.raises(SealBroken):
         ReportOpener(store.report_private()).open_report(report, "case-2")
     with pytest.raises(SealBroken):
-        ContactOpener(store.contact_private()).open_contact(contact, "case-2")
+        ContactOpener(store.contact_private()).open_for_worker(contact, "case-2")
 
 
 def test_a_blob_sealed_to_another_store_does_not_open(store: KeyStore, tmp_path: Path) -> None:
@@ -111,8 +111,8 @@ def test_sealing_needs_a_case_reference(store: KeyStore) -> None:
 
 def test_blob_length_does_not_tell_a_short_number_from_a_long_one(store: KeyStore) -> None:
     sealer = ContactSealer(store.contact_public())
-    assert len(sealer.seal_contact("+25884123", "c")) == len(
-        sealer.seal_contact("+258841234567890", "c")
+    assert len(sealer.seal_for_worker("+25884123", "c")) == len(
+        sealer.seal_for_worker("+258841234567890", "c")
     )
 
 
@@ -143,3 +143,29 @@ def test_garbage_raises_seal_broken_and_nothing_else(store: KeyStore, garbage: b
     for blob in [garbage, bytes([1]) + store.report_public().key_id + garbage]:
         with pytest.raises(SealBroken):
             opener.open_report(blob, "c")
+
+
+def test_a_report_with_a_description_seals_to_the_same_size_as_one_without(
+    store: KeyStore,
+) -> None:
+    sealer = ReportSealer(store.report_public())
+    without = b'{"answers": {"when": "1", "where": "5"}, "kind": "report"}' + b" " * 250
+    # The longest description USSD takes (140 characters), each of the widest UTF-8 width.
+    described = without + ("\U0001f600" * 140).encode("utf-8")
+    assert len(sealer.seal_report(without, "c")) == len(sealer.seal_report(described, "c"))
+
+
+def test_sealed_lengths_take_only_a_few_fixed_values(store: KeyStore) -> None:
+    report = ReportSealer(store.report_public())
+    contact = ContactSealer(store.contact_public())
+    report_lengths = {len(report.seal_report(b"x" * n, "c")) for n in range(0, 16384, 97)}
+    contact_lengths = {len(contact.seal_for_worker("x" * n, "c")) for n in range(0, 4096, 31)}
+    assert len(report_lengths) == 3
+    assert len(contact_lengths) == 3
+
+
+def test_past_the_largest_size_blobs_grow_in_steps_of_it(store: KeyStore) -> None:
+    sealer = ReportSealer(store.report_public())
+    blob = sealer.seal_report(b"x" * 16384, "c")
+    assert ReportOpener(store.report_private()).open_report(blob, "c") == b"x" * 16384
+    assert len(blob) - len(sealer.seal_report(b"x" * 16383, "c")) == 16384

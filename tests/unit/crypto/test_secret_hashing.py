@@ -1,42 +1,75 @@
-"""Keyed digests of case codes, PINs and officer numbers."""
+"""Keyed digests: case codes and sessions, PINs (keyed, salted per case, memory-hard), numbers."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import pytest
 
-from crypto import CryptoError, SecretHasher
+from crypto import CryptoError, NumberHasher, SecretHasher
+from crypto.secret_hashing import PIN_DIGEST_PREFIX
 
 CODE_KEY = b"c" * 32
-OFFICER_KEY = b"o" * 32
+NUMBER_KEY = b"n" * 32
+REF = "0f" * 16
+OTHER_REF = "a1" * 16
 
 
 def test_the_right_pin_verifies() -> None:
     hasher = SecretHasher(CODE_KEY)
-    assert hasher.verify_pin("123456782", "4321", hasher.pin_digest("123456782", "4321"))
+    digest = hasher.pin_digest("123456782", "4321", REF)
+    assert hasher.verify_pin("123456782", "4321", REF, digest)
 
 
 def test_a_wrong_pin_does_not_verify() -> None:
     hasher = SecretHasher(CODE_KEY)
-    digest = hasher.pin_digest("123456782", "4321")
-    assert not hasher.verify_pin("123456782", "4322", digest)
-    assert not hasher.verify_pin("123456782", "", digest)
-    assert not hasher.verify_pin("123456782", "4321", "not a digest")
+    digest = hasher.pin_digest("123456782", "4321", REF)
+    assert not hasher.verify_pin("123456782", "4322", REF, digest)
+    assert not hasher.verify_pin("123456782", "", REF, digest)
+    assert not hasher.verify_pin("123456782", "4321", REF, "not a digest")
+    assert not hasher.verify_pin("123456782", "4321", REF, None)
 
 
-def test_a_pin_digest_is_bound_to_its_case_code() -> None:
+def test_a_pin_digest_is_bound_to_its_case_code_and_its_case() -> None:
     hasher = SecretHasher(CODE_KEY)
-    digest = hasher.pin_digest("123456782", "4321")
-    assert not hasher.verify_pin("876543215", "4321", digest)
+    digest = hasher.pin_digest("123456782", "4321", REF)
+    assert not hasher.verify_pin("876543215", "4321", REF, digest)
+    assert not hasher.verify_pin("123456782", "4321", OTHER_REF, digest)
+
+
+def test_the_same_pin_on_two_cases_gives_unrelated_digests() -> None:
+    # Salted per case: a table built for one case is no use on the next.
+    hasher = SecretHasher(CODE_KEY)
+    assert hasher.pin_digest("123456782", "4321", REF) != hasher.pin_digest(
+        "123456782", "4321", OTHER_REF
+    )
 
 
 def test_a_pin_digest_needs_the_key() -> None:
-    digest = SecretHasher(CODE_KEY).pin_digest("123456782", "4321")
-    assert not SecretHasher(b"k" * 32).verify_pin("123456782", "4321", digest)
+    digest = SecretHasher(CODE_KEY).pin_digest("123456782", "4321", REF)
+    assert not SecretHasher(b"k" * 32).verify_pin("123456782", "4321", REF, digest)
 
 
-def test_code_and_pin_are_not_confused_by_where_one_ends() -> None:
+def test_a_pin_digest_is_scrypt_over_the_keyed_digest_and_fits_its_column() -> None:
+    digest = SecretHasher(CODE_KEY).pin_digest("123456782", "4321", REF)
+    assert digest.startswith(PIN_DIGEST_PREFIX) and len(digest) <= 64
+    assert "4321" not in digest
+
+
+def test_a_pin_digest_written_before_stretching_still_verifies() -> None:
+    message = b"handsoff/pin/v1\x00" + b"".join(
+        len(v).to_bytes(4, "big") + v for v in (b"123456782", b"4321")
+    )
+    legacy = hmac.new(CODE_KEY, message, hashlib.sha256).hexdigest()
     hasher = SecretHasher(CODE_KEY)
-    assert hasher.pin_digest("12345", "6789") != hasher.pin_digest("1234", "56789")
+    assert hasher.verify_pin("123456782", "4321", REF, legacy)
+    assert not hasher.verify_pin("123456782", "4322", REF, legacy)
+
+
+def test_field_boundaries_matter() -> None:
+    hasher = SecretHasher(CODE_KEY)
+    assert hasher.pin_digest("12345", "6789", REF) != hasher.pin_digest("1234", "56789", REF)
 
 
 def test_a_code_digest_is_stable_keyed_and_not_the_code() -> None:
@@ -44,29 +77,37 @@ def test_a_code_digest_is_stable_keyed_and_not_the_code() -> None:
     assert digest == SecretHasher(CODE_KEY).code_digest("123456782")
     assert digest != SecretHasher(b"k" * 32).code_digest("123456782")
     assert "123456782" not in digest
-    assert len(digest) == 64
 
 
-def test_code_pin_and_officer_digests_never_coincide() -> None:
-    hasher = SecretHasher(CODE_KEY, officer_key=CODE_KEY)
-    digests = {
-        hasher.code_digest("1234"),
-        hasher.pin_digest("1234", ""),
-        hasher.officer_digest("1234"),
-    }
-    assert len(digests) == 3
+def test_a_session_digest_never_equals_a_code_digest() -> None:
+    hasher = SecretHasher(CODE_KEY)
+    assert hasher.session_digest("123456782", "") != hasher.code_digest("123456782")
 
 
-def test_an_officer_digest_is_stable_and_needs_the_officer_key() -> None:
-    hasher = SecretHasher(CODE_KEY, officer_key=OFFICER_KEY)
-    assert hasher.officer_digest("+258841234567") == hasher.officer_digest("+258841234567")
-    assert hasher.officer_digest("+258841234567") != hasher.officer_digest("+258841234568")
-    with pytest.raises(CryptoError):
-        SecretHasher(CODE_KEY).officer_digest("+258841234567")
+def test_a_session_digest_is_bound_to_the_caller() -> None:
+    hasher = SecretHasher(CODE_KEY)
+    digest = hasher.session_digest("ATUid_1", "+258841234567")
+    assert digest == hasher.session_digest("ATUid_1", "+258841234567")
+    assert digest != hasher.session_digest("ATUid_1", "+258841234568")
+
+
+def test_a_number_digest_is_stable_and_keyed_by_the_number_key_alone() -> None:
+    numbers = NumberHasher(NUMBER_KEY)
+    assert numbers.number_digest("+258841234567") == numbers.number_digest("+258841234567")
+    assert numbers.number_digest("+258841234567") != numbers.number_digest("+258841234568")
+    # The code key, which the web holds, makes no number digest.
+    assert NumberHasher(CODE_KEY).number_digest("+258841234567") != numbers.number_digest(
+        "+258841234567"
+    )
 
 
 def test_short_keys_are_refused() -> None:
     with pytest.raises(CryptoError):
         SecretHasher(b"short")
     with pytest.raises(CryptoError):
-        SecretHasher(CODE_KEY, officer_key=b"short")
+        NumberHasher(b"short")
+
+
+def test_hashers_hide_their_keys() -> None:
+    assert CODE_KEY.decode() not in repr(SecretHasher(CODE_KEY))
+    assert NUMBER_KEY.decode() not in repr(NumberHasher(NUMBER_KEY))
