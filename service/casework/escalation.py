@@ -94,7 +94,14 @@ def _escalate(
         officer_id=assignment.officer_id,
     )  # fmt: skip
     successor = hand_to_next(
-        ctx, db, case, "escalated", followups, avoid=assignment.officer_id, officers=officers
+        ctx,
+        db,
+        case,
+        "escalated",
+        followups,
+        avoid=assignment.officer_id,
+        officers=officers,
+        previous=assignment,
     )
     if successor is None:
         # Nobody at all can hold it (not even the last holder): maintenance assigns it later.

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from service.casework.assignment import assign_new_case, reassign_case, reroute_completed_case
 from service.casework.contact_disclosure import disclose_contact
 from service.casework.reporter_updates import notify_reporter
+from service.casework.undelivered import hand_over_undelivered
+from service.messaging.delivery import UNDELIVERED_ALERT_JOB
 from service.storage.models import OutboxJob
 
 if TYPE_CHECKING:
@@ -30,6 +32,8 @@ HANDLERS: dict[str, Handler] = {
     "notify_reporter_referred": partial(notify_reporter, word="referred"),
     "notify_reporter_concluded": partial(notify_reporter, word="concluded"),
     "disclose_contact": disclose_contact,
+    # Written by the delivery path when an officer's alert failed for good.
+    UNDELIVERED_ALERT_JOB: hand_over_undelivered,
 }
 
 

@@ -20,6 +20,7 @@ HELP_LABEL_LIMIT = 16
 WORST_CASE: Mapping[str, str] = {
     "code": "123456789",
     "deadline": "1440 min",
+    "waited": "99999 h",
     "name": "W" * NAME_LIMIT,
     "help": "W" * HELP_LABEL_LIMIT,
     "number": "99",
