@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from crypto import ROLE_FILES, CryptoError, KeyFileMissing
+from crypto import ROLE_FILES, CryptoError, KeyFileMissing, Role
 from service.casework.officers import OfficerError
 
 # Fixed names: `handsoff keys init` makes every key on an offline admin machine, and
@@ -15,9 +15,11 @@ KEYS_INIT = "handsoff keys init"
 KEYS_EXPORT = "handsoff keys export --role {role} DEST"
 
 
-def missing_key_sentence(error: KeyFileMissing) -> str:
-    """Name the file, the roles that hold it, and the commands that make and place it."""
-    roles = [role for role, files in ROLE_FILES.items() if error.path.name in files]
+def missing_key_sentence(error: KeyFileMissing, role: Role | None = None) -> str:
+    """Name the file, the role that holds it, and the commands that make and place it."""
+    roles = [r for r, files in ROLE_FILES.items() if error.path.name in files]
+    if role is not None and role in roles:
+        roles = [role]
     if not roles:
         return f"{error}. Create the keys with `{KEYS_INIT}` on the admin machine."
     holders = " or ".join(f"the {role}" for role in roles)

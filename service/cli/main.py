@@ -40,7 +40,7 @@ def serve(host: str, port: int) -> None:
     try:
         app = create_app(settings)
     except KeyFileMissing as error:
-        raise click.ClickException(missing_key_sentence(error)) from None
+        raise click.ClickException(missing_key_sentence(error, role="web")) from None
     except CryptoError as error:
         raise click.ClickException(
             f"{error}. Provision this process's keys in {settings.keys_dir} "

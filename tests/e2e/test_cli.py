@@ -49,6 +49,8 @@ def served(tmp_path: Path) -> Iterator[str]:
         process.terminate()
         output = process.communicate(timeout=10)[0].decode()
         assert "EMBEDDED DEFAULT" in output  # the loud warning about generated keys
+        # Nobody registered yet: said once, loudly, that reports will wait.
+        assert output.count("NO CASE OFFICER IS REGISTERED") == 1
         assert "Traceback" not in output
 
 
@@ -110,4 +112,7 @@ def test_production_without_provisioned_keys_says_which_file_is_missing(tmp_path
     }
     result = CliRunner().invoke(main, ["serve"], env=env)
     assert result.exit_code != 0
-    assert "handsoff init" in result.output and "keys" in result.output
+    assert "key file missing" in result.output and "the web holds" in result.output
+    assert "`handsoff keys init`" in result.output
+    assert "`handsoff keys export --role web DEST`" in result.output
+    assert "Traceback" not in result.output
