@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.casework.alert_budget import officers_at_cap
 from service.casework.audit import record_event
 from service.casework.followups import FollowUps
 from service.casework.routing import (
@@ -183,6 +184,9 @@ def hand_to_next(
     """
     now = ctx.clock()
     pool = officers if officers is not None else officer_facts(db)
+    # An officer who had their hour's alerts gets no more: the case goes to someone else.
+    full = officers_at_cap(db, (o.id for o in pool), now)
+    pool = [o for o in pool if o.id not in full]
     chosen = choose_officer(case_facts(case), pool, turns_on_case(db, case.id), avoid)
     if chosen is None:
         log.warning("case %s has nobody to hold it; maintenance will try again", case.id)

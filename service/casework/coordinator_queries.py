@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crypto import ContactOpener, CryptoError
+from service.casework.vocab import CLOSED
 from service.storage.casework_models import Officer, OutboundSms, StructuringItem
 from service.storage.models import Case
 
@@ -98,5 +99,22 @@ def active_officer_count(sessions: sessionmaker[Session]) -> int:
     with sessions() as db:
         return int(
             db.scalar(select(func.count()).select_from(Officer).where(Officer.active.is_(True)))
+            or 0
+        )
+
+
+def escalation_stopped_count(sessions: sessionmaker[Session]) -> int:
+    """Open cases whose escalation stopped re-alerting after its second round: the desk's badge.
+
+    Read it as `SELECT count(*) FROM cases WHERE escalation_stopped_at IS NOT NULL AND status
+    <> 'closed'`; the column holds when escalation stopped.
+    """
+    with sessions() as db:
+        return int(
+            db.scalar(
+                select(func.count())
+                .select_from(Case)
+                .where(Case.escalation_stopped_at.is_not(None), Case.status != CLOSED)
+            )
             or 0
         )

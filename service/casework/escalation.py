@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.casework.alert_budget import officers_at_cap
 from service.casework.assignment import (
     case_facts,
     end_assignment,
@@ -17,12 +18,13 @@ from service.casework.assignment import (
     officer_facts,
     officer_phone,
     open_case_code,
+    turns_on_case,
 )
 from service.casework.audit import record_event
 from service.casework.followups import FollowUps, schedule_deadline
-from service.casework.routing import OfficerFacts, coordinators_to_tell
+from service.casework.routing import OfficerFacts, choose_officer, coordinators_to_tell
 from service.casework.texts import officer_name
-from service.casework.vocab import CLOSED
+from service.casework.vocab import CLOSED, COORDINATOR
 from service.messaging.outbound import OFFICER
 from service.storage.casework_models import Assignment, Officer
 from service.storage.models import Case
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Escalation walks everyone who may hold the case this many times, then stops re-alerting.
+ROUNDS = 2
 # Maintenance checks deadlines this far past due, in case a scheduled check was lost.
 OVERDUE_GRACE = timedelta(seconds=30)
 
@@ -64,10 +68,12 @@ def escalate_overdue(ctx: CaseworkContext) -> int:
     with ctx.sessions() as db:
         ids = db.scalars(
             select(Assignment.id)
+            .join(Case, Case.id == Assignment.case_id)
             .where(
                 Assignment.ended_at.is_(None),
                 Assignment.acknowledged_at.is_(None),
                 Assignment.ack_deadline < cutoff,
+                Case.escalation_stopped_at.is_(None),
             )
             .order_by(Assignment.ack_deadline)
             .limit(200)
@@ -79,7 +85,10 @@ def escalate_overdue(ctx: CaseworkContext) -> int:
 
 def _still_waiting(case: Case, assignment: Assignment) -> bool:
     return (
-        assignment.ended_at is None and assignment.acknowledged_at is None and case.status != CLOSED
+        assignment.ended_at is None
+        and assignment.acknowledged_at is None
+        and case.status != CLOSED
+        and case.escalation_stopped_at is None
     )
 
 
@@ -88,6 +97,12 @@ def _escalate(
 ) -> None:
     now = ctx.clock()
     officers = officer_facts(db)
+    turns = turns_on_case(db, case.id)
+    upcoming = choose_officer(case_facts(case), officers, turns, assignment.officer_id)
+    if upcoming is None or turns.get(upcoming.id, 0) >= ROUNDS:
+        # Everyone has had the case twice: re-alerting every 15 minutes would only bury it.
+        _stop_escalating(ctx, db, case, officers, followups)
+        return
     end_assignment(db, assignment, "escalated", now)
     record_event(
         db, at=now, actor="worker", action="escalated", case_id=case.id,
@@ -110,6 +125,40 @@ def _escalate(
     _tell_coordinators(ctx, db, case, successor, officers, followups)
 
 
+def _stop_escalating(
+    ctx: CaseworkContext,
+    db: Session,
+    case: Case,
+    officers: list[OfficerFacts],
+    followups: FollowUps,
+) -> None:
+    """Keep the holder, flag the case for the desk, and tell every coordinator once."""
+    now = ctx.clock()
+    case.escalation_stopped_at = now
+    record_event(db, at=now, actor="worker", action="escalation_stopped", case_id=case.id)
+    facts = case_facts(case)
+    provincial = coordinators_to_tell(facts, officers)
+    national = [o for o in officers if o.active and o.role == COORDINATOR]
+    told = {o.id: o for o in [*provincial, *national]}
+    full = officers_at_cap(db, told, now)
+    code = open_case_code(ctx, case)
+    for coordinator_id in told:
+        coordinator = db.get(Officer, coordinator_id)
+        if coordinator is None or coordinator_id in full:
+            continue
+        row = ctx.outbound.add(
+            db,
+            recipient=officer_phone(ctx, coordinator),
+            body=ctx.texts.render(coordinator.lang, "officer.escalation_stopped", code=code),
+            purpose="coordinator_notice",
+            audience=OFFICER,
+            case_id=case.id,
+            officer_id=coordinator.id,
+            dedupe_key=f"stopped:{case.id}:{coordinator.id}",
+        )
+        followups.sms_ids.append(row.id)
+
+
 def _tell_coordinators(
     ctx: CaseworkContext,
     db: Session,
@@ -121,9 +170,11 @@ def _tell_coordinators(
     new_holder = db.get(Officer, successor.officer_id)
     assert new_holder is not None
     code = open_case_code(ctx, case)
-    for coordinator_facts in coordinators_to_tell(case_facts(case), officers):
-        if coordinator_facts.id == successor.officer_id:
-            continue  # They have the alert itself.
+    told = coordinators_to_tell(case_facts(case), officers)
+    full = officers_at_cap(db, (o.id for o in told), ctx.clock())
+    for coordinator_facts in told:
+        if coordinator_facts.id == successor.officer_id or coordinator_facts.id in full:
+            continue  # They have the alert itself, or had their hour's alerts already.
         coordinator = db.get(Officer, coordinator_facts.id)
         assert coordinator is not None
         body = ctx.texts.render(

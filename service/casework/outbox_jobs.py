@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from service.casework.assignment import assign_new_case, reassign_case, reroute_completed_case
 from service.casework.contact_disclosure import disclose_contact
+from service.casework.repeats import join_repeated_urgent
 from service.casework.reporter_updates import notify_reporter
 from service.casework.undelivered import hand_over_undelivered
 from service.messaging.delivery import UNDELIVERED_ALERT_JOB
@@ -26,6 +27,7 @@ Handler = Callable[["CaseworkContext", int | None], None]
 # officer CLI (reassign_case). Each takes the row's case id.
 HANDLERS: dict[str, Handler] = {
     "assign_case": assign_new_case,
+    "urgent_repeated": join_repeated_urgent,
     "case_completed": reroute_completed_case,
     "reassign_case": reassign_case,
     "notify_reporter_handled": partial(notify_reporter, word="handled"),

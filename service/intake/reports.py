@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnDefault,
     DateTime,
     Integer,
+    String,
     Table,
     bindparam,
     insert,
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 
 CONTACT_BY_SMS_OR_CALL = frozenset({"sms", "call"})
 CODE_ATTEMPTS = 5
+# The outbox job of a new case: find it a holder, or (a repeat) join the caller's first case.
+ASSIGN_JOB = "assign_case"
+REPEATED_JOB = "urgent_repeated"
 
 
 @dataclass(frozen=True)
@@ -73,9 +77,21 @@ class Intake:
         self._relayed = relayed
 
     def submit(
-        self, effect: SubmitCase, *, session_digest: str, phone: str, lang: str, now: datetime
+        self,
+        effect: SubmitCase,
+        *,
+        session_digest: str,
+        phone: str,
+        lang: str,
+        now: datetime,
+        repeat_of: int | None = None,
     ) -> Submitted:
-        """Create or complete the session's case in one transaction, with its outbox row."""
+        """Create or complete the session's case in one transaction, with its outbox row.
+
+        `repeat_of`: the open urgent case the same caller committed within the last hours. A
+        new case is then still committed in full, but its outbox row is `urgent_repeated`
+        (join the first case, tell its holder) instead of `assign_case` (alert an officer).
+        """
         # Only a report whose reporter said "in danger" can have an urgent case already; any
         # other session's case is new, so the first try inserts without looking. Should it exist
         # after all (a repeated hop replayed without Redis), the unique session digest refuses
@@ -83,7 +99,9 @@ class Intake:
         look_first = effect.stage == "final" and effect.answers.get("danger") == "yes"
         for _ in range(CODE_ATTEMPTS):
             try:
-                return self._submit_once(effect, session_digest, phone, lang, now, look_first)
+                return self._submit_once(
+                    effect, session_digest, phone, lang, now, look_first, repeat_of
+                )
             except IntegrityError:
                 # A code collision (draw again) or a concurrent hop of the same session.
                 log.info("case insert conflicted; retrying")
@@ -98,6 +116,7 @@ class Intake:
         lang: str,
         now: datetime,
         look_first: bool,
+        repeat_of: int | None = None,
     ) -> Submitted:
         with self._sessions.begin() as db:
             case = None
@@ -111,8 +130,10 @@ class Intake:
                 code = make_code(self._random_digits())
                 case = self._new_case(code, session_digest, effect, lang, now)
                 self._fill(case, code, effect, phone, lang, now)
+                case.repeat_of_case_id = repeat_of
                 values = _column_values(case)
-                outbox_id, case_id = self._insert_case(db, values, now, self._marked(now))
+                job = REPEATED_JOB if repeat_of is not None else ASSIGN_JOB
+                outbox_id, case_id = self._insert_case(db, values, now, self._marked(now), job)
                 return Submitted(code, case_id, self._to_enqueue(outbox_id), created=True)
             # The session's urgent case exists: complete it (or show its code again).
             code = self._state_cipher.open(case.code_sealed or b"", _code_context(case)).decode()
@@ -139,7 +160,11 @@ class Intake:
 
     @staticmethod
     def _insert_case(
-        db: Session, values: dict[str, Any], now: datetime, enqueued_at: datetime | None
+        db: Session,
+        values: dict[str, Any],
+        now: datetime,
+        enqueued_at: datetime | None,
+        job_name: str = "assign_case",
     ) -> tuple[int, int]:
         """Insert the case and its `assign_case` outbox row; returns (outbox id, case id).
 
@@ -147,7 +172,7 @@ class Intake:
         statements are built once (see _Statements) and executed on the Core connection.
         """
         connection = db.connection()
-        job = {"now": now, "enqueued_at": enqueued_at}
+        job = {"now": now, "enqueued_at": enqueued_at, "job_name": job_name}
         params = {**_CASE_DEFAULTS, **values, **job}
         if connection.dialect.name == "postgresql":
             row = connection.execute(_STATEMENTS.case_and_job, params).one()
@@ -242,10 +267,11 @@ class _Statements:
         job_columns = ["job", "case_id", "created_at", "enqueued_at", "attempts"]
         now = bindparam("now", type_=DateTime())
         enqueued_at = bindparam("enqueued_at", type_=DateTime())
+        job_name = bindparam("job_name", type_=String())
 
         def job_from(case_id: Any) -> Any:
             # Marked as enqueued, or left waiting for the relay: see service/queueing/outbox.py.
-            source = select(literal("assign_case"), case_id, now, enqueued_at, literal(0))
+            source = select(job_name, case_id, now, enqueued_at, literal(0))
             return (
                 insert(outbox)
                 .from_select(job_columns, source)

@@ -41,6 +41,8 @@ RESUMABLE_FLOWS = frozenset({"report", "help"})
 LOCK_TTL_SECONDS = 10.0
 LOCK_WAIT_SECONDS = 5.0
 COUNT_WINDOW_SECONDS = 3600  # rate limits count per hour
+# Urgent cases from one caller within this window join the first (no new officer alert).
+URGENT_REPEAT_WINDOW_SECONDS = 6 * 3600
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,10 @@ class _Hop:
 
     def resume_keys(self) -> tuple[str, str]:
         return (f"hs:r:{self.callers[0]}", f"hs:r:{self.callers[1]}")
+
+    def urgent_keys(self) -> tuple[str, str]:
+        """The caller's first urgent case of the last hours (sealed id), now and last period."""
+        return (f"hs:u:{self.callers[0]}", f"hs:u:{self.callers[1]}")
 
 
 class UssdService:
@@ -151,7 +157,7 @@ class UssdService:
 
     def _hop_keys(self, hop: _Hop) -> HopKeys:
         """Everything this hop may need from the store, read with the lock in one round trip."""
-        reads: tuple[str, ...] = (hop.report_count_key,)
+        reads: tuple[str, ...] = (hop.report_count_key, *hop.urgent_keys())
         counts: tuple[str, ...] = ()
         if hop.request.text == "":  # a dial: count the session, look for a session to resume
             reads += hop.resume_keys()
@@ -209,6 +215,7 @@ class UssdService:
         # An urgent case is never refused: help must start even for a busy number.
         if effect.stage == "final" and self._over_report_limit(hop):
             return system_screen("sys.too_many"), False
+        repeat_of = self._first_urgent_case(hop) if effect.stage == "urgent" else None
         try:
             submitted = self._intake.submit(
                 effect,
@@ -216,6 +223,7 @@ class UssdService:
                 phone=hop.request.phone,
                 lang=lang,
                 now=hop.now,
+                repeat_of=repeat_of,
             )
         except Exception:
             log.exception("case commit failed")
@@ -224,6 +232,8 @@ class UssdService:
             return system_screen("sys.try_again"), False
         if submitted.created:
             hop.increments.append((hop.report_count_key, COUNT_WINDOW_SECONDS))
+            if effect.stage == "urgent" and repeat_of is None:
+                hop.sets.append(self._urgent_write(hop.caller, submitted.case_id))
         self._dispatcher.enqueue(submitted.outbox_ids)
         if effect.stage == "final":
             return screen.with_params(code=submitted.code), True
@@ -283,6 +293,26 @@ class UssdService:
             except (CryptoError, FlowError, ValueError, KeyError, TypeError):
                 return None
         return None
+
+    def _first_urgent_case(self, hop: _Hop) -> int | None:
+        """The case id of this caller's first urgent case of the last hours, if any.
+
+        Keyed by the daily caller pseudonym (never a lasting digest): enough for a window of
+        hours, and a repeat across the day's change is at worst alerted once more.
+        """
+        for caller, key in zip(hop.callers, hop.urgent_keys(), strict=True):
+            blob = hop.values.get(key)
+            if blob is None:
+                continue
+            try:
+                return int(self._cipher.open(blob, _context("u", caller)))
+            except (CryptoError, ValueError):
+                return None
+        return None
+
+    def _urgent_write(self, caller: str, case_id: int) -> KeyWrite:
+        blob = self._cipher.seal(str(case_id).encode(), _context("u", caller))
+        return KeyWrite(f"hs:u:{caller}", blob, URGENT_REPEAT_WINDOW_SECONDS)
 
     def _callers(self, phone: str, now: datetime) -> tuple[str, str]:
         """The caller's pseudonym in this period and the last (resume spans a period change)."""

@@ -64,6 +64,11 @@ class Case(Base):
     content_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     pin_digest: Mapped[str | None] = mapped_column(String(64))
+    # The open urgent case this one repeats (same caller within hours): its holder is told once,
+    # nobody is alerted for this one (service/casework/repeats.py).
+    repeat_of_case_id: Mapped[int | None] = mapped_column(Integer)
+    # Escalation stopped re-alerting (after its second round); the desk's badge counts these.
+    escalation_stopped_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
