@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from freezegun import freeze_time
 
+from crypto import KeyStore
 from flows.case_code import make_code
 from service.casework.escalation import check_ack_deadline
 from service.cli.main import main
@@ -260,3 +262,18 @@ def test_an_unknown_officer_command_gets_the_help_text(world: World) -> None:
     world.drain()
     unknown, asked = world.inbox(phone)
     assert unknown == asked and unknown.startswith("OK cod: confirmar.")
+
+
+def test_messages_failed_without_the_workers_key_says_which_role_and_command(
+    world: World, tmp_path: Path
+) -> None:
+    web_home = tmp_path / "web-host"
+    KeyStore(world.settings.keys_dir).export(web_home / "keys", "web")
+    env = {**_env(world), "HANDSOFF_HOME": str(web_home)}
+
+    result = CliRunner().invoke(main, ["messages", "failed"], env=env)
+
+    assert result.exit_code != 0 and result.exception is not None
+    assert isinstance(result.exception, SystemExit)  # a clean exit, no traceback
+    assert "contact.private.json" in result.output and "the worker holds" in result.output
+    assert "`handsoff keys export --role worker DEST`" in result.output
