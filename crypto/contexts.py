@@ -24,6 +24,8 @@ USSD_SESSION = "ussd-session:"
 # the caller's daily pseudonym.
 USSD_STATE = "ussd-s:"
 USSD_RESUME = "ussd-r:"
+# The caller's first urgent case of the last hours (repeats join it), bound to the daily pseudonym.
+USSD_URGENT = "ussd-u:"
 
 
 def context(prefix: str, ref: str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crypto.contexts import CASE_CODE_FOR_WORKER, OFFICER_NUMBER, REPORTER_CONTACT, context
+from service.casework.alert_budget import officers_at_cap
 from service.casework.audit import record_event
 from service.casework.followups import FollowUps
 from service.casework.routing import (
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ACTOR = "worker"
+# Assignment reason when the holder's alert could not be delivered (casework/undelivered.py).
+UNDELIVERED = "undelivered"
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ def _reroute_if_needed(
         officer_id=holder.officer_id,
         detail=reason,
     )
-    hand_to_next(ctx, db, case, reason, followups, avoid=holder.officer_id)
+    hand_to_next(ctx, db, case, reason, followups, avoid=holder.officer_id, previous=holder)
 
 
 def hand_to_next(
@@ -177,10 +180,18 @@ def hand_to_next(
     *,
     avoid: int | None = None,
     officers: Sequence[OfficerFacts] | None = None,
+    previous: Assignment | None = None,
 ) -> Assignment | None:
-    """Assign the case to the best next officer and queue their alert; None if nobody can."""
+    """Assign the case to the best next officer and queue their alert; None if nobody can.
+
+    With `previous` (the assignment just ended) a new holder's alert says it is a hand-over,
+    and the officer who lost the case is told in one line (see `tell_previous_holder`).
+    """
     now = ctx.clock()
     pool = officers if officers is not None else officer_facts(db)
+    # An officer who had their hour's alerts gets no more: the case goes to someone else.
+    full = officers_at_cap(db, (o.id for o in pool), now)
+    pool = [o for o in pool if o.id not in full]
     chosen = choose_officer(case_facts(case), pool, turns_on_case(db, case.id), avoid)
     if chosen is None:
         log.warning("case %s has nobody to hold it; maintenance will try again", case.id)
@@ -202,8 +213,11 @@ def hand_to_next(
         detail=reason,
     )  # fmt: skip
     officer = officer_row(db, chosen.id)
-    followups.sms_ids.append(alert_officer(ctx, db, case, assignment, officer))
+    handover = previous is not None and previous.officer_id != chosen.id
+    followups.sms_ids.append(alert_officer(ctx, db, case, assignment, officer, handover=handover))
     followups.deadlines.append((assignment.ack_deadline, assignment.id))
+    if handover and previous is not None and reason != UNDELIVERED:
+        tell_previous_holder(ctx, db, case, previous, followups)
     return assignment
 
 
@@ -219,6 +233,30 @@ def officer_row(db: Session, officer_id: int) -> Officer:
     return officer
 
 
+def tell_previous_holder(
+    ctx: CaseworkContext, db: Session, case: Case, previous: Assignment, followups: FollowUps
+) -> None:
+    """One line, no content, to the officer who lost the case: it moved to someone else.
+
+    Not to an officer who left (deactivated) nor to one the conflict-of-interest rule now
+    excludes: they must learn nothing more about the case.
+    """
+    officer = db.get(Officer, previous.officer_id)
+    if officer is None or not officer.active or not may_hold(case, officer):
+        return
+    row = ctx.outbound.add(
+        db,
+        recipient=officer_phone(ctx, officer),
+        body=ctx.texts.render(officer.lang, "officer.moved", code=open_case_code(ctx, case)),
+        purpose="officer_handover",
+        audience=OFFICER,
+        case_id=case.id,
+        officer_id=officer.id,
+        dedupe_key=f"moved:{previous.id}",
+    )
+    followups.sms_ids.append(row.id)
+
+
 def turns_on_case(db: Session, case_id: int) -> dict[int, int]:
     """How many times each officer has held this case."""
     rows = db.execute(
@@ -230,26 +268,29 @@ def turns_on_case(db: Session, case_id: int) -> dict[int, int]:
 
 
 def alert_officer(
-    ctx: CaseworkContext, db: Session, case: Case, assignment: Assignment, officer: Officer
+    ctx: CaseworkContext,
+    db: Session,
+    case: Case,
+    assignment: Assignment,
+    officer: Officer,
+    *,
+    handover: bool = False,
 ) -> int:
     """Write the alert SMS: code, urgency, province, kind of help, contact mode. Never content
-    or the reporter's number."""
+    or the reporter's number. A hand-over's alert says so, and how long the case has waited."""
     lang = officer.lang
-    minutes = int(ctx.deadlines.for_case(case).total_seconds() // 60)
-    if minutes < 120:
-        deadline = ctx.texts.render(lang, "officer.deadline_minutes", n=str(minutes))
-    else:
-        deadline = ctx.texts.render(lang, "officer.deadline_hours", n=str(minutes // 60))
     key = "officer.alert_urgent" if case.urgent or case.pep_window else "officer.alert"
-    body = ctx.texts.render(
-        lang,
-        key,
-        code=open_case_code(ctx, case),
-        province=ctx.texts.label(lang, "province", case.province),
-        help=ctx.texts.help_label(lang, case.help),
-        contact=ctx.texts.label(lang, "contact", case.contact),
-        deadline=deadline,
-    )
+    params = {
+        "code": open_case_code(ctx, case),
+        "province": ctx.texts.label(lang, "province", case.province),
+        "help": ctx.texts.help_label(lang, case.help),
+        "contact": ctx.texts.label(lang, "contact", case.contact),
+        "deadline": _duration(ctx, lang, ctx.deadlines.for_case(case)),
+    }
+    if handover:
+        key = key.replace("alert", "alert_handover", 1)
+        params["waited"] = _duration(ctx, lang, max(ctx.clock() - case.created_at, timedelta()))
+    body = ctx.texts.render(lang, key, **params)
     row = ctx.outbound.add(
         db,
         recipient=officer_phone(ctx, officer),
@@ -261,6 +302,13 @@ def alert_officer(
         dedupe_key=f"alert:{assignment.id}",
     )
     return row.id
+
+
+def _duration(ctx: CaseworkContext, lang: str, span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes < 120:
+        return ctx.texts.render(lang, "officer.deadline_minutes", n=str(minutes))
+    return ctx.texts.render(lang, "officer.deadline_hours", n=str(minutes // 60))
 
 
 def open_case_code(ctx: CaseworkContext, case: Case) -> str:

@@ -20,7 +20,7 @@ from service.casework.officer_commands import OfficerCommands
 from service.casework.reporter_commands import ReporterCommands
 from service.casework.sms_commands import (
     FreeText,
-    Malformed,
+    OfficerCommand,
     looks_like_officer_command,
     parse_officer,
     parse_reporter,
@@ -141,8 +141,9 @@ class InboundCommands:
         outbox_ids: list[int] = []
         if officer is not None:
             parsed = parse_officer(message.text)
+            # A first word that is no command at all gets the command list, not "incomplete".
             result = self._officer_commands.run(
-                db, officer, parsed if parsed is not None else Malformed("help")
+                db, officer, parsed if parsed is not None else OfficerCommand("help")
             )
             db.flush()
             outbox_ids.extend(row.id for row in result.outbox)

@@ -57,6 +57,7 @@ def assign_orphans(ctx: CaseworkContext) -> int:
         ids = db.scalars(
             select(Case.id)
             .where(Case.status.in_(OPEN_STATUSES), waited, ~held)
+            .where(Case.repeat_of_case_id.is_(None))  # joined to the caller's first urgent case
             .order_by(Case.id)
             .limit(100)
         ).all()

@@ -1,7 +1,8 @@
 """Officer SMS commands, run by the worker in the inbound SMS's transaction.
 
-A command on a case the sender does not hold answers exactly as for a code that does not exist,
-so an excluded officer learns nothing, not even that the case exists.
+A command on a case the sender never held answers exactly as for a code that does not exist, and
+so does one on a case the conflict-of-interest rule keeps from them, so an excluded officer
+learns nothing, not even that the case exists; a case they held that moved on says so.
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ class OfficerCommands:
             return self._list_cases(db, officer)
         held = self._find_held_case(db, officer, command.code)
         if held is None:
+            if self._held_before(db, officer, command.code):
+                return self._reply(officer, "officer.moved", code=command.code)
             return self._reply(officer, "officer.not_found")
         if held.case.status == CLOSED:
             return self._reply(officer, "officer.already_closed", code=held.code)
@@ -130,6 +133,22 @@ class OfficerCommands:
             # The conflict-of-interest rule also covers the moments before a reroute runs.
             return None
         return _Held(case=row[0], assignment=row[1], code=code)
+
+    def _held_before(self, db: Session, officer: Officer, code: str) -> bool:
+        """Whether `officer` once held this case and may still know of it (then: 'it moved').
+
+        An officer the conflict-of-interest rule excludes gets 'not found', exactly as for a
+        made-up code: the reply must not tell them the case exists.
+        """
+        if not is_valid(code):
+            return False
+        case = db.scalars(
+            select(Case)
+            .join(Assignment, Assignment.case_id == Case.id)
+            .where(Case.code_digest == self._hasher.code_digest(code))
+            .where(Assignment.officer_id == officer.id, Assignment.ended_at.is_not(None))
+        ).first()
+        return case is not None and may_hold(case, officer)
 
     # -- commands ----------------------------------------------------------------------------
 

@@ -45,31 +45,37 @@ class OfficerView:
         return "…" + self.phone_tail
 
 
+LIST_ALL = "handsoff officer list --all"
+ALREADY_REGISTERED = f"an officer with this number is already registered: see `{LIST_ALL}`"
+# Says what to type instead; never echoes what was typed (it may be someone's number).
+INVALID_NUMBER = "invalid number: give a Mozambican mobile as +2588XXXXXXXX or 8XXXXXXXX (9 digits)"
+
+
 def normalise_officer_phone(raw: str) -> str:
-    """The officer's number in E.164; OfficerError says only "invalid number"."""
+    """The officer's number in E.164; OfficerError says how to write one, never what was typed."""
     try:
         return normalise_phone(raw)
     except InvalidPhoneNumber:
-        raise OfficerError("invalid number") from None
+        raise OfficerError(INVALID_NUMBER) from None
 
 
 def parse_province(text: str) -> str:
     code = province_code(text)
     if code is None:
-        raise OfficerError("unknown province; use one of: " + ", ".join(PROVINCES))
+        raise OfficerError("unknown province: use one of " + ", ".join(PROVINCES))
     return code
 
 
 def parse_role(text: str) -> str:
     code = role_code(text)
     if code is None:
-        raise OfficerError("unknown role; use one of: " + ", ".join(ROLES))
+        raise OfficerError("unknown role: use one of " + ", ".join(ROLES))
     return code
 
 
 def parse_lang(text: str) -> str:
     if text not in LANGUAGES:
-        raise OfficerError("unknown language; use one of: " + ", ".join(LANGUAGES))
+        raise OfficerError("unknown language: use one of " + ", ".join(LANGUAGES))
     return text
 
 
@@ -110,7 +116,7 @@ class OfficerRegistry:
                 db.flush()
                 record_event(db, at=now, actor=ACTOR, action="officer_added", officer_id=officer.id)
         except IntegrityError:
-            raise OfficerError("an officer with this number is already registered") from None
+            raise OfficerError(ALREADY_REGISTERED) from None
         return officer.id
 
     def edit(
@@ -153,7 +159,7 @@ class OfficerRegistry:
                 )  # fmt: skip
                 return self._reassign_open_cases(db, officer_id) if moved else []
         except IntegrityError:
-            raise OfficerError("an officer with this number is already registered") from None
+            raise OfficerError(ALREADY_REGISTERED) from None
 
     def set_duty(self, officer_id: int, on_duty: bool) -> None:
         """Put an officer on or off duty: off duty, they get no new cases."""
@@ -221,7 +227,7 @@ class OfficerRegistry:
     def _get(db: Session, officer_id: int) -> Officer:
         officer = db.get(Officer, officer_id, with_for_update=True)
         if officer is None:
-            raise OfficerError(f"no officer with id {officer_id}")
+            raise OfficerError(f"no officer with id {officer_id}: see `{LIST_ALL}`")
         return officer
 
 
@@ -232,8 +238,8 @@ def _view(o: Officer) -> OfficerView:
 def _clean_name(name: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned or len(cleaned) > 80:
-        raise OfficerError("a name is 1 to 80 characters")
+        raise OfficerError("a name must be 1 to 80 characters long")
     if any(ch.isdigit() for ch in cleaned):
         # A number typed into the name field would be stored and shown in clear.
-        raise OfficerError("a name has no digits")
+        raise OfficerError("a name must not contain digits")
     return cleaned

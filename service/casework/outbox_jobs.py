@@ -11,7 +11,10 @@ from sqlalchemy import select
 
 from service.casework.assignment import assign_new_case, reassign_case, reroute_completed_case
 from service.casework.contact_disclosure import disclose_contact
+from service.casework.repeats import join_repeated_urgent
 from service.casework.reporter_updates import notify_reporter
+from service.casework.undelivered import hand_over_undelivered
+from service.messaging.delivery import UNDELIVERED_ALERT_JOB
 from service.storage.models import OutboxJob
 
 if TYPE_CHECKING:
@@ -34,6 +37,7 @@ BY_INBOUND_SMS = frozenset({"handle_inbound_sms"})
 HANDLERS: dict[str, Handler] = {
     "handle_inbound_sms": handle_inbound_sms,
     "assign_case": assign_new_case,
+    "urgent_repeated": join_repeated_urgent,
     "case_completed": reroute_completed_case,
     # An urgent case's contact and province: its first alert, or a move if already alerted.
     "case_located": reroute_completed_case,
@@ -42,6 +46,8 @@ HANDLERS: dict[str, Handler] = {
     "notify_reporter_referred": partial(notify_reporter, word="referred"),
     "notify_reporter_concluded": partial(notify_reporter, word="concluded"),
     "disclose_contact": disclose_contact,
+    # Written by the delivery path when an officer's alert failed for good.
+    UNDELIVERED_ALERT_JOB: hand_over_undelivered,
 }
 
 

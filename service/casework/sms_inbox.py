@@ -28,6 +28,7 @@ from service.messaging.africastalking.callbacks import (
     DeliveryReport,
     InboundSms,
 )
+from service.messaging.delivery import undelivered_alert_job
 from service.queueing.outbox import Dispatcher
 from service.storage.casework_models import InboundSmsSeen, OutboundSms
 from service.storage.models import OutboxJob
@@ -99,12 +100,22 @@ class SmsInbox:
         return found is not None
 
     def delivery_report(self, report: DeliveryReport) -> None:
-        """Record the aggregator's word on a message we sent, found by its message id."""
-        self._counters.bump(f"sms.delivery.{report.status}")
-        if not self._apply_delivery_report(report):
-            self._counters.bump("sms.delivery.unknown_id")
+        """Record the aggregator's word on a message we sent, found by its message id.
 
-    def _apply_delivery_report(self, report: DeliveryReport) -> bool:
+        A final failure of an officer's alert writes an `alert_undelivered` outbox row in the
+        same transaction: the worker hands the case on at once instead of at the deadline.
+        """
+        self._counters.bump(f"sms.delivery.{report.status}")
+        outcome = self._apply_delivery_report(report)
+        if outcome is None:
+            self._counters.bump("sms.delivery.unknown_id")
+        elif outcome == "late":
+            self._counters.bump("sms.delivery.late_final")
+        elif isinstance(outcome, int):
+            self._dispatcher.enqueue([outcome])
+
+    def _apply_delivery_report(self, report: DeliveryReport) -> int | str | None:
+        """None: no such message; "late": a final word had come already; an outbox id; or ""."""
         with self._sessions.begin() as db:
             row = db.scalars(
                 select(OutboundSms)
@@ -112,17 +123,21 @@ class SmsInbox:
                 .with_for_update()
             ).one_or_none()
             if row is None:
-                return False
-            row.delivery_status = report.status
-            row.updated_at = self._clock()
+                return None
             if row.status not in REPLACEABLE:
-                return True
+                # The first final word wins (a late Failed after Success, or the reverse, is
+                # counted, not written): status and delivery_status always tell one story.
+                return "late" if report.status not in NOT_FINAL else ""
+            now = self._clock()
+            row.delivery_status = report.status
+            row.updated_at = now
             if report.status in DELIVERED:
                 row.status = "delivered"
             elif report.status in FAILED:
                 row.status = "failed"
                 row.failure_class = "delivery"
                 row.failure_code = (report.failure_reason or report.status)[:48]
+                return undelivered_alert_job(db, row, now) or ""
             elif report.status in NOT_FINAL:
                 row.status = "sent"
-            return True
+            return ""

@@ -27,6 +27,7 @@ LABEL_KINDS = ("help", "province", "contact")
 WORST_CASE: Mapping[str, str] = {
     "code": "123456789",
     "deadline": "1440 min",
+    "waited": "99999 h",
     "name": "W" * NAME_LIMIT,
     "help": "W" * HELP_LABEL_LIMIT,
     "province": "W" * HELP_LABEL_LIMIT,

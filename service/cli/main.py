@@ -6,14 +6,16 @@ import os
 import sys
 
 import click
+from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from config.settings import ConfigError, Settings
-from crypto import CryptoError
+from crypto import CryptoError, KeyFileMissing
 from service.cli.audit import audit as audit_commands
+from service.cli.errors import FriendlyGroup, missing_key_sentence
 from service.cli.keys import keys
 from service.cli.officers import register as register_casework_commands
-from service.cli.simulate import run_simulator
+from service.cli.simulate import run_simulator, run_sms
 from service.cli.worker import worker
 
 
@@ -24,7 +26,7 @@ def _settings(serves_callbacks: bool = True) -> Settings:
         raise click.ClickException(str(error)) from None
 
 
-@click.group()
+@click.group(cls=FriendlyGroup)
 def main() -> None:
     """Hands Off: confidential USSD and SMS reporting."""
 
@@ -39,11 +41,14 @@ def serve(host: str, port: int) -> None:
     settings = _settings()
     try:
         app = create_app(settings)
+    except KeyFileMissing as error:
+        raise click.ClickException(missing_key_sentence(error, role="web")) from None
     except CryptoError as error:
         raise click.ClickException(
             f"{error}. Provision this process's keys in {settings.keys_dir} with "
             "`handsoff keys export --role web` on the offline admin machine (docs/keys.md)."
         ) from None
+    _warn_if_nobody_can_take_cases(app)
     mode = "embedded defaults" if settings.embedded else "production settings"
     click.echo(f"Hands Off listening on http://{host}:{port}/ussd ({mode}, home {settings.home})")
     # Threaded so a slow hop never blocks another; the access log is off (it would hold tokens).
@@ -81,12 +86,47 @@ def init() -> None:
 
 
 @main.command()
-@click.option("--url", required=True, help="The service's USSD callback URL.")
-@click.option("--phone", required=True, help="The number to dial from, e.g. +258841234567.")
+@click.option(
+    "--url",
+    default="http://127.0.0.1:8000/ussd",
+    show_default=True,
+    help="The service's USSD callback URL (with `?token=…` in production).",
+)
+@click.option("--phone", required=True, help="The number to dial or text from, e.g. +258841234567.")
 @click.option("--service-code", default="*123#", show_default=True)
-def simulate(url: str, phone: str, service_code: str) -> None:
+@click.option(
+    "--sms",
+    "sms_text",
+    default=None,
+    help='Send this one SMS instead of dialling, e.g. --sms "OK 123456789" from an officer\'s '
+    "number; with the embedded defaults the SMS the service sends back are shown.",
+)
+def simulate(url: str, phone: str, service_code: str, sms_text: str | None) -> None:
     """A terminal phone: talks to a running service exactly as the aggregator does."""
+    if sms_text is not None:
+        settings = _settings(serves_callbacks=False)
+        outbox_log = None if settings.sms_configured else settings.sms_outbox_log
+        sys.exit(run_sms(url, phone, sms_text, outbox_log, click.echo))
     sys.exit(run_simulator(url, phone, service_code, click.prompt, click.echo))
+
+
+NO_OFFICER_WARNING = """
+************************************************************************************
+  NO CASE OFFICER IS REGISTERED. Reports will be kept, but they will wait: nobody is
+  alerted until an officer (and a coordinator) is added, for example
+    handsoff officer add --name "Ana" --phone +258841000001 --province sofala \\
+      --role psychosocial
+    handsoff officer add --name "Carla" --phone +258841000002 --province sofala \\
+      --role coordinator
+************************************************************************************"""
+
+
+def _warn_if_nobody_can_take_cases(app: Flask) -> None:
+    """Say once, at start, that reports will wait when there is nobody to give them to."""
+    from service.casework.coordinator_queries import active_officer_count
+
+    if active_officer_count(app.extensions["handsoff"].sessions) == 0:
+        click.echo(NO_OFFICER_WARNING, err=True)
 
 
 def _safe_url(url: str) -> str:

@@ -148,19 +148,28 @@ def messages() -> None:
 @messages.command("failed")
 @click.option("--limit", default=100, show_default=True)
 def failed(limit: int) -> None:
-    """List SMS that failed for good or may not have arrived (no numbers, no text)."""
+    """List SMS that failed for good or may not have arrived: case code, recipient's role, cause.
+
+    Run it where the worker's keys are: the case codes are sealed to the worker's contact key
+    (`handsoff keys export --role worker DEST` puts them on a host). No number, no text.
+    """
+    from crypto import ContactOpener
+    from service.bootstrap.parts import open_keys
     from service.casework.coordinator_queries import failed_messages
 
-    with build_admin(_settings()) as parts:
-        rows = failed_messages(parts.sessions, limit)
+    settings = _settings()
+    with build_admin(settings) as parts:
+        opener = ContactOpener(open_keys(settings, None).contact_private())
+        rows = failed_messages(parts.sessions, limit, opener)
     if not rows:
         click.echo("No failed messages.")
         return
     for row in rows:
-        case = f"case {row.case_id}" if row.case_id is not None else "no case"
+        case = f"case {row.case_code}" if row.case_code is not None else "no case"
         click.echo(
-            f"{row.id:>6}  {row.created_at:%Y-%m-%d %H:%M}  {row.purpose:<18} {case:<12} "
-            f"{row.status:<7} attempts {row.attempts}  {row.failure_class}/{row.failure_code}"
+            f"{row.created_at:%Y-%m-%d %H:%M}  {row.purpose:<18} to {row.recipient_role:<15} "
+            f"{case:<15} {row.status:<7} attempts {row.attempts}  "
+            f"{row.failure_class}/{row.failure_code}"
         )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnDefault,
     DateTime,
     Integer,
+    String,
     Table,
     bindparam,
     insert,
@@ -42,6 +43,9 @@ log = logging.getLogger(__name__)
 
 CONTACT_BY_SMS_OR_CALL = frozenset({"sms", "call"})
 CODE_ATTEMPTS = 5
+# The outbox job of a new case: find it a holder, or (a repeat) join the caller's first case.
+ASSIGN_JOB = "assign_case"
+REPEATED_JOB = "urgent_repeated"
 
 
 @dataclass(frozen=True)
@@ -82,9 +86,21 @@ class Intake:
         self._relayed = relayed
 
     def submit(
-        self, effect: SubmitCase, *, session_digest: str, phone: str, lang: str, now: datetime
+        self,
+        effect: SubmitCase,
+        *,
+        session_digest: str,
+        phone: str,
+        lang: str,
+        now: datetime,
+        repeat_of: int | None = None,
     ) -> Submitted:
-        """Create or complete the session's case in one transaction, with its outbox row."""
+        """Create or complete the session's case in one transaction, with its outbox row.
+
+        `repeat_of`: the open urgent case the same caller committed within the last hours. A
+        new case is then still committed in full, but its outbox row is `urgent_repeated`
+        (join the first case, tell its holder) instead of `assign_case` (alert an officer).
+        """
         # Only a report whose reporter said "in danger" can have an urgent case already; any
         # other session's case is new, so the first try inserts without looking. Should it exist
         # after all (a repeated hop replayed without Redis), the unique session digest refuses
@@ -92,7 +108,9 @@ class Intake:
         look_first = effect.answers.get("danger") == "yes"
         for _ in range(CODE_ATTEMPTS):
             try:
-                return self._submit_once(effect, session_digest, phone, lang, now, look_first)
+                return self._submit_once(
+                    effect, session_digest, phone, lang, now, look_first, repeat_of
+                )
             except IntegrityError:
                 # A code collision (draw again) or a concurrent hop of the same session.
                 log.info("case insert conflicted; retrying")
@@ -107,6 +125,7 @@ class Intake:
         lang: str,
         now: datetime,
         look_first: bool,
+        repeat_of: int | None = None,
     ) -> Submitted:
         with self._sessions.begin() as db:
             case = None
@@ -120,10 +139,12 @@ class Intake:
                 code = make_code(self._random_digits())
                 case = self._new_case(code, session_digest, effect, lang, now)
                 self._fill(case, code, effect, phone, lang, now)
+                case.repeat_of_case_id = repeat_of
                 values = _column_values(case)
                 if effect.stage == "urgent":
                     # The alert waits for the next two answers (contact, province): the
-                    # "alert" submit writes it, or the orphan sweep if they never come.
+                    # "alert" submit writes it, or the orphan sweep if they never come. A repeat
+                    # of the caller's first urgent case is joined to it then (`urgent_repeated`).
                     params = values_with_defaults(values)
                     case_id = db.connection().execute(_STATEMENTS.case, params).scalar_one()
                     return Submitted(code, int(case_id), (), created=True)
@@ -136,8 +157,12 @@ class Intake:
             self._fill(case, code, effect, phone, lang, now)
             if effect.stage == "urgent":
                 return Submitted(code=code, case_id=case.id, outbox_ids=(), created=False)
-            # Located: alert now (or move the case, should the sweep have alerted it already).
-            job = "case_completed" if effect.stage == "final" else "case_located"
+            # Located: alert now (or move the case, should the sweep have alerted it already); a
+            # repeat of the caller's first urgent case joins that one instead of alerting anyone.
+            if effect.stage == "final":
+                job = "case_completed"
+            else:
+                job = REPEATED_JOB if case.repeat_of_case_id is not None else "case_located"
             # Core, not the ORM: the ORM would put the column's default in place of a None.
             completed = {"job": job, "case_id": case.id, "created_at": now}
             job_id = db.execute(
@@ -156,7 +181,11 @@ class Intake:
 
     @staticmethod
     def _insert_case(
-        db: Session, values: dict[str, Any], now: datetime, enqueued_at: datetime | None
+        db: Session,
+        values: dict[str, Any],
+        now: datetime,
+        enqueued_at: datetime | None,
+        job_name: str = "assign_case",
     ) -> tuple[int, int]:
         """Insert the case and its `assign_case` outbox row; returns (outbox id, case id).
 
@@ -164,7 +193,7 @@ class Intake:
         statements are built once (see _Statements) and executed on the Core connection.
         """
         connection = db.connection()
-        job = {"now": now, "enqueued_at": enqueued_at}
+        job = {"now": now, "enqueued_at": enqueued_at, "job_name": job_name}
         params = {**values_with_defaults(values), **job}
         if connection.dialect.name == "postgresql":
             row = connection.execute(_STATEMENTS.case_and_job, params).one()
@@ -266,10 +295,11 @@ class _Statements:
         job_columns = ["job", "case_id", "created_at", "enqueued_at", "attempts"]
         now = bindparam("now", type_=DateTime())
         enqueued_at = bindparam("enqueued_at", type_=DateTime())
+        job_name = bindparam("job_name", type_=String())
 
         def job_from(case_id: Any) -> Any:
             # Marked as enqueued, or left waiting for the relay: see service/queueing/outbox.py.
-            source = select(literal("assign_case"), case_id, now, enqueued_at, literal(0))
+            source = select(job_name, case_id, now, enqueued_at, literal(0))
             return (
                 insert(outbox)
                 .from_select(job_columns, source)

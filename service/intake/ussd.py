@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import Limits
 from crypto import CryptoError, SecretHasher, StateCipher
-from crypto.contexts import USSD_RESUME, USSD_STATE, context_bytes
+from crypto.contexts import USSD_RESUME, USSD_STATE, USSD_URGENT, context_bytes
 from flows import (
     Bundle,
     CheckCase,
@@ -45,6 +45,8 @@ RESUMABLE_FLOWS = frozenset({"report", "help"})
 LOCK_TTL_SECONDS = 10.0
 LOCK_WAIT_SECONDS = 5.0
 COUNT_WINDOW_SECONDS = 3600  # rate limits count per hour
+# Urgent cases from one caller within this window join the first (no new officer alert).
+URGENT_REPEAT_WINDOW_SECONDS = 6 * 3600
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,10 @@ class _Hop:
     def resume_keys(self) -> tuple[str, str]:
         return (f"hs:r:{self.callers[0]}", f"hs:r:{self.callers[1]}")
 
+    def urgent_keys(self) -> tuple[str, str]:
+        """The caller's first urgent case of the last hours (sealed id), now and last period."""
+        return (f"hs:u:{self.callers[0]}", f"hs:u:{self.callers[1]}")
+
 
 class UssdService:
     """The USSD shell around the pure flow engine."""
@@ -179,7 +185,7 @@ class UssdService:
 
     def _hop_keys(self, hop: _Hop) -> HopKeys:
         """Everything this hop may need from the store, read with the lock in one round trip."""
-        reads: tuple[str, ...] = (hop.report_count_key,)
+        reads: tuple[str, ...] = (hop.report_count_key, *hop.urgent_keys())
         counts: tuple[str, ...] = ()
         if hop.request.text == "":  # a dial: count the session, look for a session to resume
             reads += hop.resume_keys()
@@ -254,8 +260,9 @@ class UssdService:
             return system_screen("sys.too_many"), False
         # A resumed report keeps the session digest its urgent case was stored under.
         session = hop.urgent.session if hop.urgent is not None else hop.session
+        repeat_of = self._first_urgent_case(hop) if effect.stage == "urgent" else None
         try:
-            submitted = self._commit(effect, session, hop, lang)
+            submitted = self._commit(effect, session, hop, lang, repeat_of=repeat_of)
         except SQLAlchemyError:
             log.exception("case commit failed")
             if effect.stage == "urgent":
@@ -267,14 +274,23 @@ class UssdService:
             return system_screen("sys.try_again"), False
         if effect.stage == "urgent":
             hop.urgent = _Urgent(session, effect.kind, pending=False)
+            if submitted.created and repeat_of is None:
+                hop.sets.append(self._urgent_write(hop.caller, submitted.case_id))
         if effect.stage == "final":
             return screen.with_params(code=submitted.code), True
         return screen, True
 
-    def _commit(self, effect: SubmitCase, session: str, hop: _Hop, lang: str) -> Submitted:
+    def _commit(
+        self, effect: SubmitCase, session: str, hop: _Hop, lang: str, repeat_of: int | None = None
+    ) -> Submitted:
         """Commit through the intake, then count the new case and enqueue its jobs."""
         submitted = self._intake.submit(
-            effect, session_digest=session, phone=hop.request.phone, lang=lang, now=hop.now
+            effect,
+            session_digest=session,
+            phone=hop.request.phone,
+            lang=lang,
+            now=hop.now,
+            repeat_of=repeat_of,
         )
         if submitted.created:
             hop.increments.append((hop.report_count_key, COUNT_WINDOW_SECONDS))
@@ -369,6 +385,26 @@ class UssdService:
             except (CryptoError, FlowError, ValueError, KeyError, TypeError):
                 return None, None
         return None, None
+
+    def _first_urgent_case(self, hop: _Hop) -> int | None:
+        """The case id of this caller's first urgent case of the last hours, if any.
+
+        Keyed by the daily caller pseudonym (never a lasting digest): enough for a window of
+        hours, and a repeat across the day's change is at worst alerted once more.
+        """
+        for caller, key in zip(hop.callers, hop.urgent_keys(), strict=True):
+            blob = hop.values.get(key)
+            if blob is None:
+                continue
+            try:
+                return int(self._cipher.open(blob, context_bytes(USSD_URGENT, caller)))
+            except (CryptoError, ValueError):
+                return None
+        return None
+
+    def _urgent_write(self, caller: str, case_id: int) -> KeyWrite:
+        blob = self._cipher.seal(str(case_id).encode(), context_bytes(USSD_URGENT, caller))
+        return KeyWrite(f"hs:u:{caller}", blob, URGENT_REPEAT_WINDOW_SECONDS)
 
     def _callers(self, phone: str, now: datetime) -> tuple[str, str]:
         """The caller's pseudonym in this period and the last (resume spans a period change)."""

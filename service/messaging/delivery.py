@@ -15,12 +15,16 @@ from crypto import ContactOpener, CryptoError
 from service.messaging.dispatch import INTERRUPTED_AFTER, SmsDispatcher
 from service.messaging.gateway import Accepted, NotAccepted, SendResult, SmsGateway
 from service.messaging.outbound import OFFICER, OpenedSms, open_sms
+from service.queueing.outbox import Dispatcher
 from service.storage.casework_models import OutboundSms
-from service.storage.models import Case
+from service.storage.models import Case, OutboxJob
 
 log = logging.getLogger(__name__)
 
 SENDABLE = frozenset({"pending", "retry", "sending"})
+# The outbox job that hands a case on when its holder's alert failed for good.
+UNDELIVERED_ALERT_JOB = "alert_undelivered"
+ALERT_PURPOSE = "officer_alert"
 # A retry due this close is run now rather than put back (clocks of two hosts differ a little).
 EARLY_SLACK = timedelta(seconds=1)
 
@@ -52,6 +56,8 @@ class DeliveryContext(Protocol):
     def retry(self) -> RetryPolicy: ...
     @property
     def sms(self) -> SmsDispatcher: ...
+    @property
+    def outbox(self) -> Dispatcher: ...
 
 
 def send_sms(ctx: DeliveryContext, sms_id: int) -> None:
@@ -72,43 +78,65 @@ def _claim(ctx: DeliveryContext, sms_id: int) -> OpenedSms | None:
     """Mark the row as being sent (attempt recorded first) and open it; None if nothing to do."""
     now = ctx.clock()
     retry_at: datetime | None = None
+    handover: list[int] = []
     with ctx.sessions.begin() as db:
-        row = db.scalars(
-            select(OutboundSms).where(OutboundSms.id == sms_id).with_for_update()
-        ).one_or_none()
-        if row is None or row.status not in SENDABLE:
-            return None
-        if row.status == "sending":
-            if row.last_attempt_at is not None and row.last_attempt_at > now - INTERRUPTED_AFTER:
-                return None  # Another worker is sending it right now.
-            # The last attempt never recorded a result: it may have gone out.
-            if not _interrupted_attempt_may_retry(row, now):
-                return None
-        if (
-            row.status == "retry"
-            and row.next_attempt_at
-            and row.next_attempt_at > now + EARLY_SLACK
-        ):
-            retry_at = row.next_attempt_at
-        elif _cancelled_by_opt_out(db, row, now):
-            return None
-        elif row.attempts >= ctx.retry.max_attempts:
-            # Only interrupted attempts get here: each failure is counted where it is recorded.
-            _fail(row, "ambiguous", "interrupted_gave_up", now)
-            return None
-        else:
-            row.status = "sending"
-            row.attempts += 1
-            row.last_attempt_at = now
-            row.updated_at = now
-            try:
-                return open_sms(ctx.opener, row)
-            except CryptoError:
-                _fail(row, "final", "unreadable", now)
-                return None
+        opened = _claim_locked(ctx, db, sms_id, now, handover)
+        if isinstance(opened, datetime):
+            retry_at, opened = opened, None
+    ctx.outbox.enqueue(handover)
     if retry_at is not None:
         ctx.sms.schedule_retry(sms_id, retry_at)  # Run early: put it back for its time.
-    return None
+    return opened
+
+
+def _claim_locked(
+    ctx: DeliveryContext, db: Session, sms_id: int, now: datetime, handover: list[int]
+) -> OpenedSms | datetime | None:
+    """Claim under the row lock: the opened message, when a retry is due, or None."""
+    row = db.scalars(
+        select(OutboundSms).where(OutboundSms.id == sms_id).with_for_update()
+    ).one_or_none()
+    if row is None or row.status not in SENDABLE:
+        return None
+    if row.status == "sending":
+        if row.last_attempt_at is not None and row.last_attempt_at > now - INTERRUPTED_AFTER:
+            return None  # Another worker is sending it right now.
+        # The last attempt never recorded a result: it may have gone out.
+        if not _interrupted_attempt_may_retry(row, now):
+            return None
+    if row.status == "retry" and row.next_attempt_at and row.next_attempt_at > now + EARLY_SLACK:
+        return row.next_attempt_at
+    if _cancelled_by_opt_out(db, row, now):
+        return None
+    if row.attempts >= ctx.retry.max_attempts:
+        # Only interrupted attempts get here: each failure is counted where it is recorded.
+        _fail(row, "ambiguous", "interrupted_gave_up", now)
+        handover.extend(_job_ids(undelivered_alert_job(db, row, now)))
+        return None
+    row.status = "sending"
+    row.attempts += 1
+    row.last_attempt_at = now
+    row.updated_at = now
+    try:
+        return open_sms(ctx.opener, row)
+    except CryptoError:
+        _fail(row, "final", "unreadable", now)
+        handover.extend(_job_ids(undelivered_alert_job(db, row, now)))
+        return None
+
+
+def undelivered_alert_job(db: Session, row: OutboundSms, now: datetime) -> int | None:
+    """Write the hand-on job when `row`, an officer's alert, has failed for good; its id."""
+    if row.purpose != ALERT_PURPOSE or row.status != "failed" or row.case_id is None:
+        return None
+    job = OutboxJob(job=UNDELIVERED_ALERT_JOB, case_id=row.case_id, created_at=now)
+    db.add(job)
+    db.flush()
+    return job.id
+
+
+def _job_ids(job_id: int | None) -> list[int]:
+    return [] if job_id is None else [job_id]
 
 
 def _interrupted_attempt_may_retry(row: OutboundSms, now: datetime) -> bool:
@@ -134,6 +162,7 @@ def _cancelled_by_opt_out(db: Session, row: OutboundSms, now: datetime) -> bool:
 def _record(ctx: DeliveryContext, sms_id: int, result: SendResult) -> None:
     now = ctx.clock()
     retry_at: datetime | None = None
+    handover: list[int] = []
     with ctx.sessions.begin() as db:
         row = db.get(OutboundSms, sms_id, with_for_update=True)
         if row is None:
@@ -147,6 +176,8 @@ def _record(ctx: DeliveryContext, sms_id: int, result: SendResult) -> None:
             row.updated_at = now
         else:
             retry_at = _record_failure(ctx, row, result, now)
+            handover.extend(_job_ids(undelivered_alert_job(db, row, now)))
+    ctx.outbox.enqueue(handover)
     if retry_at is not None:
         ctx.sms.schedule_retry(sms_id, retry_at)
     log.info("SMS %s: %s", sms_id, "accepted" if isinstance(result, Accepted) else result.code)

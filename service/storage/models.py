@@ -69,6 +69,11 @@ class Case(Base):
     # 16 bits of a keyed digest of the reporter's number: their own number passes a code's
     # lockout (service/intake/status_check.py); about 900 Mozambican numbers share each value.
     owner_tag: Mapped[str | None] = mapped_column(String(8))
+    # The open urgent case this one repeats (same caller within hours): its holder is told once,
+    # nobody is alerted for this one (service/casework/repeats.py).
+    repeat_of_case_id: Mapped[int | None] = mapped_column(Integer)
+    # Escalation stopped re-alerting (after its second round); the desk's badge counts these.
+    escalation_stopped_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 

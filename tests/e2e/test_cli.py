@@ -14,9 +14,11 @@ import requests
 from click.testing import CliRunner
 
 from service.cli.main import main
+from tests.support.journeys import SEND, report_answers
 from tests.support.services import free_port
 
-REPORT_INPUTS = ["1", "1", "1", "2", "1", "1", "5", "1", "3", "2", "1", "1", "1"]
+# Not in danger, forced sex today, by a client, in Sofala, urgent health care, SMS; then send.
+REPORT_INPUTS = [*report_answers(danger=False), SEND]
 
 
 def handsoff_env(home: Path, **extra: str) -> dict[str, str]:
@@ -49,6 +51,8 @@ def served(tmp_path: Path) -> Iterator[str]:
         process.terminate()
         output = process.communicate(timeout=10)[0].decode()
         assert "EMBEDDED DEFAULT" in output  # the loud warning about generated keys
+        # Nobody registered yet: said once, loudly, that reports will wait.
+        assert output.count("NO CASE OFFICER IS REGISTERED") == 1
         assert "Traceback" not in output
 
 
@@ -110,5 +114,7 @@ def test_production_without_provisioned_keys_says_which_file_is_missing(tmp_path
     }
     result = CliRunner().invoke(main, ["serve"], env=env)
     assert result.exit_code != 0
-    assert "key file missing" in result.output
-    assert "handsoff keys export --role web" in result.output
+    assert "key file missing" in result.output and "the web holds" in result.output
+    assert "`handsoff keys init`" in result.output
+    assert "`handsoff keys export --role web DEST`" in result.output
+    assert "Traceback" not in result.output

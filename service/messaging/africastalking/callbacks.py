@@ -98,6 +98,9 @@ FAILURE_REASONS = frozenset(
     }
 )
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# A failure reason outside FAILURE_REASONS is stored with this prefix (failure_code is 48 long).
+MAX_REASON_LENGTH = 40
+UNRECOGNISED_REASON = "Unknown"
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,21 @@ def parse_delivery_report(form: Mapping[str, str]) -> DeliveryReport:
     status = form.get("status", "")
     if status not in DELIVERED | NOT_FINAL | FAILED:
         raise BadCallback("status")
+    return DeliveryReport(
+        message_id=message_id, status=status, failure_reason=_failure_reason(form)
+    )
+
+
+def _failure_reason(form: Mapping[str, str]) -> str | None:
+    """The failure reason as we store it; one we have never seen is kept, never refused.
+
+    Refusing it would leave a failed alert unrecorded (and the case waiting for its deadline):
+    an unknown reason is stored under its own name when that is a short plain word, else as
+    UNRECOGNISED_REASON; the status alone says whether the failure is final.
+    """
     reason = form.get("failureReason") or None
-    if reason is not None and reason not in FAILURE_REASONS:
-        raise BadCallback("failureReason")
-    return DeliveryReport(message_id=message_id, status=status, failure_reason=reason)
+    if reason is None or reason in FAILURE_REASONS:
+        return reason
+    if reason.isascii() and reason.isalnum() and len(reason) <= MAX_REASON_LENGTH:
+        return "Unknown:" + reason
+    return UNRECOGNISED_REASON

@@ -72,7 +72,7 @@ def test_a_final_status_is_recorded_not_retried_and_shown_to_coordinators(
         main,
         ["messages", "failed"],
         env={
-            "HANDSOFF_HOME": str(world.settings.home),
+            "HANDSOFF_HOME": str(world.ctx.settings.home),  # the worker's host: its keys open codes
             "DATABASE_URL": world.settings.database_url,
             "REDIS_URL": world.settings.redis_url or "",
             "WEBHOOK_TOKEN": world.settings.webhook_token or "",

@@ -175,7 +175,7 @@ def test_cases_lists_the_officers_open_cases_and_help_lists_the_commands(world: 
 def test_a_malformed_command_gets_the_usage_text(world: World) -> None:
     filed, officer = _assigned(world)
     usage = "Comando incompleto. Envie AJUDA para ver os comandos."
-    for text in ("OK", "OK 1234", f"FIM {filed.code} x", f"NOTA {filed.code}", "bom dia"):
+    for text in ("OK", "OK 1234", f"FIM {filed.code} x", f"NOTA {filed.code}"):
         world.text(officer, text)
         assert _last(world, officer) == usage, text
     assert world.case(filed.case_id).status == "assigned"

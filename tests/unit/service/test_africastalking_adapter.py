@@ -121,3 +121,15 @@ def test_an_sms_with_tabs_line_breaks_or_a_character_newer_than_our_tables_is_ke
     text = f"linha 1\n\tlinha 2 {unassigned}"
     sms = parse_inbound_sms({"id": "m2", "from": "+258841234567", "text": text})
     assert sms.text == text
+
+
+def test_a_failure_reason_never_seen_is_kept_under_a_safe_name_never_refused() -> None:
+    def reason_of(raw: str) -> str | None:
+        form = {"id": "AT1", "status": "Failed", "failureReason": raw}
+        return parse_delivery_report(form).failure_reason
+
+    assert reason_of("SimCardLost") == "Unknown:SimCardLost"
+    # Anything that is not a short plain word is not stored as given.
+    assert reason_of("drop table; --") == "Unknown"
+    assert reason_of("X" * 41) == "Unknown"
+    assert reason_of("DeliveryFailure") == "DeliveryFailure"
