@@ -58,10 +58,10 @@ def gunicorn(
         "DATABASE_URL": postgres_url,
         "REDIS_URL": redis_url,
         "WEBHOOK_TOKEN": webhook_token,
+        # Where gunicorn would put its control socket (~/.gunicorn/): the Procfile turns it off.
+        "HOME": str(tmp_path / "home-dir"),
     }
-    # gunicorn's control socket lives at one path per user; several test runs would share it.
-    extra = ["--no-control-socket"] if _has_control_socket() else []
-    argv = [*procfile_web_argv()[:-1], "--bind", f"127.0.0.1:{port}", *extra]
+    argv = [*procfile_web_argv()[:-1], "--bind", f"127.0.0.1:{port}"]
     argv.append(procfile_web_argv()[-1])
     out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
     with out.open("wb") as stdout, err.open("wb") as stderr:
@@ -71,17 +71,13 @@ def gunicorn(
     server = Gunicorn(f"http://127.0.0.1:{port}", port, out, err)
     try:
         _wait_for(server, process)
+        # No control socket: nobody on the host can resize or reload the server through it.
+        assert not (tmp_path / "home-dir" / ".gunicorn").exists()
+        assert "control" not in server.logs().lower()
         yield server
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
-
-
-def _has_control_socket() -> bool:
-    helped = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "--help"], capture_output=True, text=True, check=False
-    )
-    return "--no-control-socket" in helped.stdout
 
 
 def _wait_for(server: Gunicorn, process: subprocess.Popen[bytes]) -> None:
