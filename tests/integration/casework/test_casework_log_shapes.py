@@ -126,10 +126,11 @@ def test_a_full_journey_writes_only_known_log_shapes_and_no_canary(
 
     sent = [row for row in world.outbound() if row.provider_message_id]
     assert len(sent) >= 2
-    assert world.delivery_report(sent[0].provider_message_id or "", "Success") == 200
-    assert world.delivery_report(sent[1].provider_message_id or "", "Failed", "DeliveryFailure") == 200
+    delivered, failed = (row.provider_message_id or "" for row in sent[:2])
+    assert world.delivery_report(delivered, "Success") == 200
+    assert world.delivery_report(failed, "Failed", "DeliveryFailure") == 200
     assert world.delivery_report("ATXid_unknown", "Success") == 200
-    assert world.delivery_report(sent[0].provider_message_id or "", "Teleported") == 400
+    assert world.delivery_report(delivered, "Teleported") == 400  # malformed: a logged refusal
     world.drain()
 
     # The journey really ran.
