@@ -136,7 +136,10 @@ def test_a_full_journey_writes_only_known_log_shapes_and_no_canary(
     # The journey really ran.
     assert any(code in text for text in world.inbox(officer))
     assert any(caller in text for text in world.inbox(officer))
-    assert captured.lines, "no log line was captured at all"
+    assert f"Codigo {code}: concluido." in world.inbox(reporter)
+    # Each failure of the aggregator, and the refused report, wrote its line.
+    for outcome in (": http_error", ": status_403", ": read_timeout", "report: status"):
+        assert any(line.endswith(outcome) for line in captured.lines), outcome
 
     unknown = unknown_lines(captured.lines)
     assert unknown == [], "log lines of no known shape:\n" + "\n".join(unknown)
