@@ -9,6 +9,8 @@ import re
 _TOKEN = re.compile(r"(token(?:=|%3D))[^&\s\"']+", re.IGNORECASE)
 # Phone numbers and case codes: runs of six or more digits, with or without + and separators.
 _DIGITS = re.compile(r"\+?\d(?:[\d \-]{4,}\d)")
+# What each line looks like on stdout; the log allow-list test renders records with it too.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 def redact(message: str) -> str:
@@ -35,7 +37,7 @@ def install_redaction(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     if not root.handlers:
         handler: logging.Handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
         root.addHandler(handler)
     root.setLevel(level)
     for existing in root.handlers:
