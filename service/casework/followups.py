@@ -38,4 +38,7 @@ def schedule_deadline(ctx: CaseworkContext, when: datetime, assignment_id: int) 
     try:
         ctx.queue.enqueue_at(when, DEADLINE_JOB, assignment_id)
     except QueueUnavailable as error:
-        log.warning("deadline not scheduled (%s); maintenance will check", error)
+        log.warning(
+            "deadline not scheduled (%s); maintenance will check",
+            type(error.__cause__ or error).__name__,
+        )

@@ -78,7 +78,7 @@ def schedule_maintenance(ctx: CaseworkContext) -> None:
             when, MAINTENANCE_JOB, job_id=f"maintenance-{int((when - EPOCH).total_seconds())}"
         )
     except QueueUnavailable as error:
-        log.warning("next maintenance not scheduled (%s)", error)
+        log.warning("next maintenance not scheduled (%s)", type(error.__cause__ or error).__name__)
 
 
 def next_slot(now: datetime) -> datetime:

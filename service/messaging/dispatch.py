@@ -57,7 +57,10 @@ class SmsDispatcher:
             # sweep cannot see a retry as waiting; the delivery claim still sends only once.
             self._queue.enqueue_at(when, SEND_JOB, sms_id)
         except QueueUnavailable as error:
-            log.warning("SMS retry not scheduled (%s); the sweep will", error)
+            log.warning(
+                "SMS retry not scheduled (%s); the sweep will",
+                type(error.__cause__ or error).__name__,
+            )
 
     def sweep(self, stale_after: timedelta = timedelta(minutes=2)) -> int:
         """Re-enqueue rows never enqueued, enqueued long ago, overdue for retry, or interrupted.

@@ -55,7 +55,11 @@ class RowDispatcher:
             try:
                 self._rows.enqueue(self._queue, row_id)
             except QueueUnavailable as error:  # The rows left wait in SQL for the sweep.
-                log.warning("%s enqueue failed (%s); the sweep will retry", self._rows.label, error)
+                log.warning(
+                    "%s enqueue failed (%s); the sweep will retry",
+                    self._rows.label,
+                    type(error.__cause__ or error).__name__,
+                )
                 break
             taken.append(row_id)
         return taken, ids[len(taken) :]
