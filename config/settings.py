@@ -15,6 +15,9 @@ AT_USERNAME = "AT_USERNAME"
 AT_API_KEY = "AT_API_KEY"
 AT_SENDER_ID = "AT_SENDER_ID"
 AT_API_BASE_URL = "AT_API_BASE_URL"
+# "1": a TLS-terminating proxy on the same host stands in front of the desk; trust its
+# X-Forwarded-Proto. Without it a production desk refuses plain HTTP.
+HANDSOFF_TLS_PROXY = "HANDSOFF_TLS_PROXY"
 
 MIN_TOKEN_LENGTH = 32
 
@@ -51,6 +54,7 @@ class Settings:
     at_sender_id: str | None
     at_api_base_url: str | None
     limits: Limits = field(default_factory=Limits)
+    tls_proxy: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -83,6 +87,7 @@ class Settings:
             at_api_key=_get(environ, AT_API_KEY),
             at_sender_id=_get(environ, AT_SENDER_ID),
             at_api_base_url=_get(environ, AT_API_BASE_URL),
+            tls_proxy=_flag(environ, HANDSOFF_TLS_PROXY),
         )
         settings.check(serves_callbacks=serves_callbacks)
         return settings
@@ -112,6 +117,15 @@ class Settings:
 def _get(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name, "").strip()
     return value or None
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    value = _get(environ, name)
+    if value in (None, "0"):
+        return False
+    if value == "1":
+        return True
+    raise ConfigError(f"{name} must be 1 or 0, not {value!r}.")
 
 
 def _normalise_database_url(url: str) -> str:

@@ -20,6 +20,10 @@ def create_app(settings: Settings, container: WebContainer | None = None) -> Fla
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["handsoff"] = container or build_web(settings)
     app.register_blueprint(webhooks)
+    if settings.embedded:
+        # One process holds every key on the embedded defaults, so a newcomer finds the desk
+        # at /desk/ with no set-up. A production web must never load the report private key.
+        _mount_desk(app, settings)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -33,3 +37,10 @@ def create_app(settings: Settings, container: WebContainer | None = None) -> Fla
         return Response(f"{code}\n", status=code, mimetype="text/plain")
 
     return app
+
+
+def _mount_desk(app: Flask, settings: Settings) -> None:
+    from service.bootstrap.desk import build_desk
+    from service.desk.app import install_desk
+
+    install_desk(app, build_desk(settings))

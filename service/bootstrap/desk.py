@@ -1,0 +1,51 @@
+"""The desk process's composition root: SQL, the report private key, staff auth; no SMS."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from config.settings import Settings
+from crypto import ReportOpener, ReportSealer, SecretHasher, StateCipher
+from service.bootstrap.parts import open_database, open_keys
+from service.clock import utcnow
+from service.desk.context import DeskContext
+from service.desk.staff import StaffRegistry
+
+
+def _derived(key: bytes, purpose: bytes) -> bytes:
+    """A separate key per use, so the cookie key never equals the session key itself."""
+    return hmac.new(key, b"handsoff/desk/" + purpose + b"/v1", hashlib.sha256).digest()
+
+
+def build_desk(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> DeskContext:
+    """Build the desk: it never receives aggregator credentials or the contact private key."""
+    database = open_database(settings)
+    keys = open_keys(settings)
+    secrets = keys.secrets()
+    return DeskContext(
+        settings=settings,
+        sessions=database.sessions,
+        report_opener=ReportOpener(keys.report_private()),
+        report_sealer=ReportSealer(keys.report_public()),
+        state_cipher=StateCipher(secrets.session_key),
+        hasher=SecretHasher(secrets.code_key, secrets.officer_key),
+        cookie_key=_derived(secrets.session_key, b"cookie"),
+        address_key=_derived(secrets.session_key, b"address"),
+        clock=clock,
+        close=database.close,
+    )
+
+
+@contextmanager
+def build_staff_registry(settings: Settings) -> Iterator[StaffRegistry]:
+    """What `handsoff staff` needs: SQL and the session key (it seals TOTP secrets)."""
+    database = open_database(settings)
+    try:
+        secrets = open_keys(settings).secrets()
+        yield StaffRegistry(database.sessions, StateCipher(secrets.session_key), utcnow)
+    finally:
+        database.close()
