@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
-from flask_wtf.csrf import CSRFError, validate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import ValidationError
@@ -87,6 +87,7 @@ def install_desk(app: Flask, ctx: DeskContext) -> None:
     logins.session_protection = "basic"
     logins.user_loader(lambda user_id: load_user(ctx, user_id))
     logins.init_app(app)
+    app.jinja_env.globals["csrf_token"] = generate_csrf
     app.register_blueprint(desk)
     app.after_request(_secure_headers)
 

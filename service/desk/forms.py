@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from service.desk.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -54,10 +54,6 @@ class PasswordChangeForm(FlaskForm):
         validators=[DataRequired("err.required"), EqualTo("new", message="err.password_match")],
         render_kw={"autocomplete": "new-password"},
     )
-
-
-class LanguageForm(FlaskForm):
-    lang = SelectField("lang", choices=[("pt", "Português"), ("en", "English")])
 
 
 class EmptyForm(FlaskForm):
