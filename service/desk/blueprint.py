@@ -97,3 +97,15 @@ def event_label(kind: str) -> str:
     key = "event." + kind
     text = t(key)
     return kind.removeprefix("audit:").replace("_", " ") if text == key else text
+
+
+@desk.app_template_global("desk_badge")
+def desk_badge() -> object:
+    """The overdue / urgent / unassigned counts, on every page of a role that sees cases."""
+    from service.desk.queue import badge
+
+    if not current_user.is_authenticated or not scope().sees_cases:
+        return None
+    ctx = context()
+    with ctx.sessions() as db:
+        return badge(db, scope(), ctx.clock())

@@ -115,7 +115,9 @@ def case_details(
 
 def _timeline(db: Session, case: Case, seen_at: datetime | None) -> tuple[TimelineEvent, ...]:
     events: list[tuple[datetime, str, str]] = [(case.created_at, "intake", case.kind)]
-    names = dict(db.execute(select(Officer.id, Officer.name)).tuples().all())
+    names: dict[int, str] = {
+        officer_id: name for officer_id, name in db.execute(select(Officer.id, Officer.name))
+    }
     for a in db.scalars(select(Assignment).where(Assignment.case_id == case.id)):
         events.append((a.assigned_at, "assigned", f"{names.get(a.officer_id, '?')} ({a.reason})"))
         if a.acknowledged_at is not None:

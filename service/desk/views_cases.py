@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -19,7 +19,6 @@ from service.desk.queue import (
     STATUSES,
     FilterError,
     Filters,
-    badge,
     queue_page,
 )
 from service.desk.roles import COORDINATOR, OFFICER
@@ -27,23 +26,9 @@ from service.desk.roles import COORDINATOR, OFFICER
 Page = str | tuple[str, int] | BaseResponse
 
 
-@desk.before_request
-def _no_badge() -> None:
-    g.badge = None
-
-
-def load_badge() -> None:
-    """The overdue / urgent / unassigned counts shown on every page of a case-seeing role."""
-    if current_user.is_authenticated and current_user.role in (COORDINATOR, OFFICER):
-        ctx = context()
-        with ctx.sessions() as db:
-            g.badge = badge(db, scope(), ctx.clock())
-
-
 @desk.get("/cases")
 @requires(COORDINATOR, OFFICER)
 def queue() -> Page:
-    load_badge()
     the_scope = scope()
     try:
         filters = Filters.from_args(request.args, the_scope)
@@ -77,7 +62,6 @@ def queue() -> Page:
 @desk.get("/cases/<code>")
 @requires(COORDINATOR, OFFICER)
 def case_page(code: str) -> Page:
-    load_badge()
     ctx = context()
     with ctx.sessions.begin() as db:
         case = find_case(db, ctx.hasher, scope(), code)
@@ -132,7 +116,6 @@ def _act(code: str, action: str) -> Page:
                     db, case, reason=form.get("reason", ""), version=version, actor=actor, now=now
                 )
     except ActionRefused as refused:
-        load_badge()
         return render_template("error.html", message=t(str(refused)), back=code), 409
     done = {"refer": "done.referral", "outcome": "done.outcome", "close": "done.closed"}
     return redirect(url_for("desk.case_page", code=code, m=done[action]))
@@ -164,6 +147,5 @@ def find() -> Page:
 
     code = normalise_code(request.args.get("code", "")[:40])
     if code is None:
-        load_badge()
         return render_template("error.html", message=t("err.not_found")), 404
     return redirect(url_for("desk.case_page", code=code))
