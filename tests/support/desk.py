@@ -211,6 +211,9 @@ class DeskClient:
         )
 
     def _remember_token(self, response: TestResponse) -> None:
+        # Read the body, then close it: a static file's handle must not outlive the request.
+        response.get_data()
+        response.close()
         found = CSRF.search(response.data)
         if found:
             self.csrf = (found.group(1) or found.group(2)).decode()

@@ -1,0 +1,119 @@
+"""Every desk route for every role, the excluded police officer and the anonymous included."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from service.storage.models import Case
+from tests.support.desk import DeskClient, DeskWorld
+
+ANONYMOUS = "anonymous"
+ROLES = (
+    ANONYMOUS,
+    "coordinator_national",
+    "coordinator_sofala",
+    "coordinator_gaza",
+    "officer_holder",
+    "officer_other",
+    "police_excluded",
+    "auditor",
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    method: str
+    path: str
+    expect: dict[str, int]
+
+
+def by(default: int, anonymous: int = 302, **overrides: int) -> dict[str, int]:
+    """The answer per role: `default`, the anonymous sent to sign in, then the exceptions."""
+    answers = dict.fromkeys(ROLES, default)
+    answers[ANONYMOUS] = anonymous
+    answers.update(overrides)
+    return answers
+
+
+OUT_OF_SCOPE = {"coordinator_gaza": 404, "officer_other": 404, "police_excluded": 404}
+NOT_COORDINATORS = {"officer_holder": 403, "officer_other": 403, "police_excluded": 403}
+
+
+def routes(code: str) -> list[Route]:
+    """The expected answer per role; case actions carry a stale version, so nothing changes."""
+    case_page = by(200, auditor=403, **OUT_OF_SCOPE)
+    # A permitted action reaches the version check (409): a stale form changes nothing.
+    action = by(409, auditor=403, **OUT_OF_SCOPE)
+    return [
+        Route("desk.home", "GET", "/desk/", by(302)),
+        Route("desk.login", "GET", "/desk/login", by(302, anonymous=200)),
+        Route("desk.account", "GET", "/desk/account", by(200)),
+        Route("desk.password", "GET", "/desk/password", by(200)),
+        Route("desk.queue", "GET", "/desk/cases", by(200, auditor=403)),
+        Route("desk.find", "GET", f"/desk/find?code={code}", by(302, auditor=403)),
+        Route("desk.case_page", "GET", f"/desk/cases/{code}", case_page),
+        Route("desk.add_referral", "POST", f"/desk/cases/{code}/referrals", action),
+        Route("desk.referral_outcome", "POST", f"/desk/cases/{code}/referrals/outcome", action),
+        Route("desk.close_case", "POST", f"/desk/cases/{code}/close", action),
+        Route("desk.stats", "GET", "/desk/stats", by(200, auditor=403, **NOT_COORDINATORS)),
+        Route(
+            "desk.structuring", "GET", "/desk/structuring", by(200, auditor=403, **NOT_COORDINATORS)
+        ),
+        Route("desk.audit", "GET", "/desk/audit", by(403, auditor=200)),
+        Route("desk.static", "GET", "/desk/static/desk.css", by(200, anonymous=200)),
+        # Last: it signs each client out.
+        Route("desk.logout", "POST", "/desk/logout", by(302)),
+    ]
+
+
+def _clients(desk: DeskWorld) -> tuple[dict[str, DeskClient], str]:
+    police = desk.officer("Agente", role="police_liaison")
+    holder = desk.officer("Rita", role="psychosocial")
+    other = desk.officer("Joao", role="psychosocial")
+    # The case the conflict-of-interest rule hides from police: perpetrators were police.
+    case_id, code = desk.file(who="police_on_duty", police_ok="no", province="sofala")
+    desk.assign(case_id, holder)
+    accounts = {
+        "coordinator_national": desk.staff("nat", role="coordinator"),
+        "coordinator_sofala": desk.staff("sof", role="coordinator", provinces=("sofala",)),
+        "coordinator_gaza": desk.staff("gaz", role="coordinator", provinces=("gaza",)),
+        "officer_holder": desk.staff("rita", role="officer", officer_id=holder),
+        "officer_other": desk.staff("joao", role="officer", officer_id=other),
+        "police_excluded": desk.staff("agente", role="officer", officer_id=police),
+        "auditor": desk.staff("aud", role="auditor"),
+    }
+    clients = {role: desk.signed_in(staff) for role, staff in accounts.items()}
+    clients[ANONYMOUS] = desk.client()
+    return clients, code
+
+
+def test_every_route_answers_every_role_as_its_role_allows(desk: DeskWorld) -> None:
+    clients, code = _clients(desk)
+    with desk.ctx.sessions() as db:
+        before = db.scalars(select(Case)).one()
+        status, updated = before.status, before.updated_at
+    failures = []
+    for route in routes(code):
+        for role in ROLES:
+            client = clients[role]
+            if route.method == "GET":
+                answer = client.get(route.path).status_code
+            else:
+                client.get("/desk/login" if role == ANONYMOUS else "/desk/account")
+                answer = client.post(route.path, {"version": "stale", "service": "health"})
+            got = answer if isinstance(answer, int) else answer.status_code
+            if got != route.expect[role]:
+                failures.append(f"{route.method} {route.path} as {role}: {got}")
+    assert failures == []
+    with desk.ctx.sessions() as db:
+        after = db.scalars(select(Case)).one()
+        assert (after.status, after.updated_at) == (status, updated)
+
+
+def test_the_table_above_names_every_desk_route(desk: DeskWorld) -> None:
+    named = {route.endpoint for route in routes("000000000")}
+    registered = {rule.endpoint for rule in desk.app.url_map.iter_rules()}
+    assert {e for e in registered if e.startswith("desk.")} == named
