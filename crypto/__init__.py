@@ -4,7 +4,21 @@ Callers see only the names below; no `cryptography` type or exception leaves thi
 arrive as `CryptoError` or one of its subclasses.
 """
 
-from crypto.audit import GENESIS_HASH, canonical_event, chain_hash, verify_chain
+from crypto.audit import (
+    AUDIT_ROLES,
+    GENESIS_HASH,
+    Anchor,
+    AuditKey,
+    AuditRole,
+    AuditSigner,
+    AuditVerifier,
+    ChainBreak,
+    ChainEntry,
+    ChainHead,
+    canonical_event,
+    chain_hash,
+    verify_chain,
+)
 from crypto.errors import CryptoError, KeyFileInvalid, KeyFileMissing, SealBroken, UnknownKeyId
 from crypto.keys import KeyName, PrivateKey, PublicKey, Secrets
 from crypto.keystore import ROLE_FILES, KeyStore, Role
@@ -15,8 +29,17 @@ from crypto.secret_hashing import SecretHasher
 from crypto.state_cipher import StateCipher
 
 __all__ = [
+    "AUDIT_ROLES",
     "GENESIS_HASH",
     "ROLE_FILES",
+    "Anchor",
+    "AuditKey",
+    "AuditRole",
+    "AuditSigner",
+    "AuditVerifier",
+    "ChainBreak",
+    "ChainEntry",
+    "ChainHead",
     "ContactOpener",
     "ContactSealer",
     "CryptoError",

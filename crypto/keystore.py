@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from crypto.audit import AUDIT_ROLES, AuditKey, AuditRole, AuditSigner, AuditVerifier
 from crypto.errors import CryptoError, KeyFileInvalid, KeyFileMissing
 from crypto.keys import (
     KEY_NAMES,
@@ -28,17 +29,26 @@ from crypto.keys import (
     generate_secrets,
 )
 
-Role = Literal["web", "worker", "desk"]
+Role = Literal["web", "worker", "desk", "auditor"]
 
 FORMAT = "handsoff-keys/1"
 SECRETS_FILE = "secrets.json"
 
+
+def audit_file(role: AuditRole) -> str:
+    """Return the file name of one process role's audit key."""
+    return f"audit.{role}.json"
+
+
 # Least privilege per process (DESIGN.md): the internet-facing web process never holds a private
 # key; the worker only opens contacts; the desk opens reports and seals notes back to its own key.
+# Each of the three seals audit entries with its own audit key; the auditor (who runs `handsoff
+# audit verify`) holds the three audit keys and nothing else.
 ROLE_FILES: Mapping[Role, tuple[str, ...]] = {
-    "web": ("report.public.json", "contact.public.json", SECRETS_FILE),
-    "worker": ("contact.private.json", "contact.public.json"),
-    "desk": ("report.private.json", "report.public.json", SECRETS_FILE),
+    "web": ("report.public.json", "contact.public.json", SECRETS_FILE, audit_file("web")),
+    "worker": ("contact.private.json", "contact.public.json", audit_file("worker")),
+    "desk": ("report.private.json", "report.public.json", SECRETS_FILE, audit_file("desk")),
+    "auditor": tuple(audit_file(role) for role in AUDIT_ROLES),
 }
 
 T = TypeVar("T")
@@ -80,14 +90,33 @@ class KeyStore:
         """Write every missing key file and return the store; existing files are never replaced."""
         store = cls(path)
         store._make_folder()
+        # Audit keys belong to a full folder: a fresh one, or one already holding both private
+        # rings. A folder provisioned for one role must not get another role's audit key (it
+        # would not match the one the auditor verifies with).
+        makes_audit_keys = store._is_fresh() or all(
+            store._file(private_file(name)).exists() for name in KEY_NAMES
+        )
         created: list[str] = []
         for name in KEY_NAMES:
             created.extend(store._generate_pair(name))
         secrets_text = _secrets_to_json(generate_secrets(_today()))
         if store._write_new(SECRETS_FILE, secrets_text):
             created.append(SECRETS_FILE)
+        if makes_audit_keys:
+            created.extend(store._generate_audit_keys())
         store.created = tuple(created)
         return store
+
+    def _is_fresh(self) -> bool:
+        return not any(self._file(name).exists() for name in _all_key_files())
+
+    def _generate_audit_keys(self) -> list[str]:
+        created: list[str] = []
+        for role in AUDIT_ROLES:
+            key = AuditKey(role, _today(), random_source.token_bytes(SECRET_BYTES))
+            if self._write_new(audit_file(role), _audit_key_to_json(key)):
+                created.append(audit_file(role))
+        return created
 
     def _generate_pair(self, name: KeyName) -> list[str]:
         has_private = self._file(private_file(name)).exists()
@@ -179,6 +208,18 @@ class KeyStore:
         """Return the symmetric secrets (session key, pseudonym pepper, code and officer keys)."""
         return self._load(SECRETS_FILE, _secrets_from_json)
 
+    def audit_key(self, role: AuditRole) -> AuditKey:
+        """Return the audit key one process role seals its audit entries with."""
+        return self._load(audit_file(role), lambda data: _audit_key_from_json(role, data))
+
+    def audit_signer(self, role: AuditRole) -> AuditSigner:
+        """Return the signer a process appends audit entries with, in its role's name."""
+        return AuditSigner(self.audit_key(role))
+
+    def audit_verifier(self) -> AuditVerifier:
+        """Return a verifier holding every role's audit key (an auditor's or a full folder)."""
+        return AuditVerifier(self.audit_key(role) for role in AUDIT_ROLES)
+
     # -- files --------------------------------------------------------------------------------
 
     def _file(self, name: str) -> Path:
@@ -254,7 +295,7 @@ class _FormatProblem(ValueError):
 
 def _all_key_files() -> tuple[str, ...]:
     names = [f(name) for name in KEY_NAMES for f in (public_file, private_file)]
-    return (*names, SECRETS_FILE)
+    return (*names, SECRETS_FILE, *(audit_file(role) for role in AUDIT_ROLES))
 
 
 def _dump(data: Mapping[str, object]) -> str:
@@ -339,6 +380,28 @@ def _ring_from_json(name: KeyName, data: Mapping[str, Any]) -> tuple[PrivateKey,
     if not ring or ring[0].retired is not None:
         raise _FormatProblem("the first key must be the current, unretired one")
     return tuple(ring)
+
+
+def _audit_key_to_json(key: AuditKey) -> str:
+    return _dump(
+        {
+            "format": FORMAT,
+            "kind": "audit",
+            "role": key.role,
+            "created": key.created.isoformat(),
+            "key": _b64(key.secret),
+        }
+    )
+
+
+def _audit_key_from_json(role: AuditRole, data: Mapping[str, Any]) -> AuditKey:
+    if data.get("kind") != "audit" or data.get("role") != role:
+        raise _FormatProblem(f"expected the {role} audit key")
+    return AuditKey(
+        role=role,
+        created=date.fromisoformat(data["created"]),
+        secret=_unb64(data, "key", SECRET_BYTES),
+    )
 
 
 def _secrets_to_json(secrets: Secrets) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
-from crypto import ContactSealer, SecretHasher
+from crypto import AuditSigner, ContactSealer, KeyFileMissing, KeyStore, SecretHasher
 from service.bootstrap.parts import make_redis, open_database, open_keys
 from service.casework.officers import OfficerRegistry
 from service.clock import utcnow
@@ -46,9 +46,17 @@ class AdminParts:
             connection.close()
 
 
+def _admin_signer(keys: KeyStore) -> AuditSigner:
+    """The audit key officer changes are sealed with: the desk's where it is, else the web's."""
+    try:
+        return keys.audit_signer("desk")
+    except KeyFileMissing:
+        return keys.audit_signer("web")
+
+
 @contextmanager
 def build_admin(settings: Settings) -> Iterator[AdminParts]:
-    database = open_database(settings)
+    database = open_database(settings, audit_signer=_admin_signer(open_keys(settings)))
     try:
         yield AdminParts(settings, database.sessions)
     finally:

@@ -23,8 +23,9 @@ def _derived(key: bytes, purpose: bytes) -> bytes:
 
 def build_desk(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> DeskContext:
     """Build the desk: it never receives aggregator credentials or the contact private key."""
-    database = open_database(settings)
     keys = open_keys(settings)
+    # Sign-ins, disclosures and case changes at the desk are sealed with the desk's audit key.
+    database = open_database(settings, audit_signer=keys.audit_signer("desk"))
     secrets = keys.secrets()
     return DeskContext(
         settings=settings,
@@ -43,9 +44,10 @@ def build_desk(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
 @contextmanager
 def build_staff_registry(settings: Settings) -> Iterator[StaffRegistry]:
     """What `handsoff staff` needs: SQL and the session key (it seals TOTP secrets)."""
-    database = open_database(settings)
+    keys = open_keys(settings)
+    database = open_database(settings, audit_signer=keys.audit_signer("desk"))
     try:
-        secrets = open_keys(settings).secrets()
+        secrets = keys.secrets()
         yield StaffRegistry(database.sessions, StateCipher(secrets.session_key), utcnow)
     finally:
         database.close()

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
-from crypto import KeyStore
+from crypto import AuditSigner, KeyStore
 from service.storage.engine import make_engine, make_sessionmaker, upgrade_schema
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,10 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(settings: Settings) -> Database:
+def open_database(settings: Settings, *, audit_signer: AuditSigner | None = None) -> Database:
+    """`audit_signer` is this process's audit key: its sessions seal audit entries with it."""
     engine = make_engine(settings.database_url)
     if settings.embedded:
         settings.home.mkdir(parents=True, exist_ok=True)
         upgrade_schema(engine)
-    return Database(engine, make_sessionmaker(engine))
+    return Database(engine, make_sessionmaker(engine, audit_signer=audit_signer))

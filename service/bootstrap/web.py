@@ -78,9 +78,10 @@ def build_web(
     clock: Callable[[], datetime] = utcnow,
 ) -> WebContainer:
     """Build the web process (and, in the embedded default, its in-process worker)."""
-    database = open_database(settings)
-    sessions = database.sessions
     keys = open_keys(settings)
+    # Officers' SMS commands append to the audit chain in the web's name (docs/audit.md).
+    database = open_database(settings, audit_signer=keys.audit_signer("web"))
+    sessions = database.sessions
     secrets = keys.secrets()
     hasher = SecretHasher(secrets.code_key, secrets.officer_key)
     cipher = StateCipher(secrets.session_key)

@@ -68,8 +68,8 @@ def build_worker(
         if connection is None:
             raise RuntimeError("a separate worker process needs REDIS_URL")
         queue = RqJobQueue(connection)
-    database = open_database(settings)
     keys = open_keys(settings)
+    database = open_database(settings, audit_signer=keys.audit_signer("worker"))
     return WorkerContext(
         settings=settings,
         engine=database.engine,

@@ -10,6 +10,7 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from config.settings import ConfigError, Settings
 from crypto import CryptoError
+from service.cli.audit import audit as audit_commands
 from service.cli.desk import register as register_desk_commands
 from service.cli.officers import register as register_casework_commands
 from service.cli.simulate import run_simulator
@@ -92,6 +93,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 register_casework_commands(main)
 main.add_command(worker)
+main.add_command(audit_commands)
 register_desk_commands(main)
 
 if __name__ == "__main__":

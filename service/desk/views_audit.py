@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask import render_template, request
-from sqlalchemy import func, select
 
+from service.casework.audit import count_audit_entries, list_audit_entries
 from service.desk.blueprint import context, desk, requires, t
 from service.desk.roles import AUDITOR
-from service.storage.casework_models import AuditEntry
 
 AUDIT_PAGE = 100
 
@@ -21,12 +20,7 @@ def audit() -> str | tuple[str, int]:
     page = int(raw)
     ctx = context()
     with ctx.sessions() as db:
-        total = int(db.scalar(select(func.count()).select_from(AuditEntry)) or 0)
-        entries = db.scalars(
-            select(AuditEntry)
-            .order_by(AuditEntry.id.desc())
-            .offset((page - 1) * AUDIT_PAGE)
-            .limit(AUDIT_PAGE)
-        ).all()
+        total = count_audit_entries(db)
+        entries = list_audit_entries(db, offset=(page - 1) * AUDIT_PAGE, limit=AUDIT_PAGE)
     pages = max(1, -(-total // AUDIT_PAGE))
     return render_template("audit.html", entries=entries, page=page, pages=pages, total=total)

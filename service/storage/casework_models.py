@@ -187,25 +187,34 @@ class StructuringItem(Base):
 
 
 class AuditEntry(Base):
-    """One hash-chained audit event: who did what to which case, ids and codes only."""
+    """One sealed audit event: who did what to which case, ids and codes only (docs/audit.md)."""
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # 1, 2, 3 … with no gap, given under the head's lock: a missing number is a deleted entry.
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
     at: Mapped[datetime] = mapped_column(DateTime)
     actor: Mapped[str] = mapped_column(String(48))
     action: Mapped[str] = mapped_column(String(32))
     case_id: Mapped[int | None] = mapped_column(Integer, index=True)
     officer_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(String(64), default="")
+    # The process role whose audit key sealed it (web, worker, desk); NULL for entries written
+    # before the chain was keyed, which carry the unkeyed SHA-256 hash.
+    signer: Mapped[str | None] = mapped_column(String(8))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
 class AuditHead(Base):
-    """The single row holding the chain's last hash; locking it serialises appends."""
+    """The single row holding the chain's length and last seal; locking it serialises appends."""
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     hash: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Sealed by the last writer's audit key over (seq, hash): cutting entries off the end shows.
+    signer: Mapped[str | None] = mapped_column(String(8))
+    seal: Mapped[str | None] = mapped_column(String(64))

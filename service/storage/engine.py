@@ -8,7 +8,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
+
+from crypto import AuditSigner
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -39,8 +41,20 @@ def make_engine(url: str) -> Engine:
     )
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]
-    return sessionmaker(engine, expire_on_commit=False)
+# Session.info key of the process's audit signer (service/casework/audit.py reads it).
+AUDIT_SIGNER_INFO = "audit_signer"
+
+
+def make_sessionmaker(
+    engine: Engine, *, audit_signer: AuditSigner | None = None
+) -> sessionmaker[Session]:
+    """Build the session factory; `audit_signer` is the process's key for the audit chain.
+
+    It rides in Session.info (SQLAlchemy's place for such things), so `record_event(db, ...)`
+    seals with the key of the process that owns the session and no case rule handles a key.
+    """
+    info = {AUDIT_SIGNER_INFO: audit_signer} if audit_signer is not None else {}
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 def upgrade_schema(engine: Engine) -> None:

@@ -147,7 +147,9 @@ def test_the_reporters_number_goes_to_the_holder_only_when_they_asked_for_a_call
         actions = db.scalars(select(AuditEntry.action)).all()
     assert request.outcome == "sent"
     assert "contact_disclosed" in actions
-    assert verify_log(world.container.sessions) is None
+    assert verify_log(
+        world.container.sessions, KeyStore(world.settings.keys_dir).audit_verifier()
+    ).intact
 
     sms_only, officer2 = _assigned(world, contact="sms", officer_phone=new_number())
     world.text(officer2, f"CALL {sms_only.code}")
@@ -238,8 +240,12 @@ def test_audit_log_records_each_step_and_its_chain_holds(world: World) -> None:
     actions = [e.action for e in entries if e.case_id == filed.case_id]
     assert actions == ["assigned", "status_acknowledged", "status_closed"]
     assert all(filed.code not in json.dumps([e.detail, e.actor]) for e in entries)
-    assert verify_log(world.container.sessions) is None
+    verifier = KeyStore(world.settings.keys_dir).audit_verifier()
+    assert verify_log(world.container.sessions, verifier).intact
+    # The web sealed the officers' commands, the worker the assignment, each with its own key.
+    assert {e.signer for e in entries} == {"web", "worker"}
     with world.container.sessions.begin() as db:
         entries[1].detail = "edited"
         db.merge(entries[1])
-    assert verify_log(world.container.sessions) == entries[1].id
+    broken = verify_log(world.container.sessions, verifier).broken
+    assert broken is not None and broken.seq == entries[1].seq

@@ -28,6 +28,9 @@ ALL_FILES = {
     "contact.public.json",
     "contact.private.json",
     "secrets.json",
+    "audit.web.json",
+    "audit.worker.json",
+    "audit.desk.json",
 }
 
 
@@ -135,6 +138,7 @@ def test_the_web_export_holds_public_keys_and_secrets_but_cannot_open_anything(
         "report.public.json",
         "contact.public.json",
         "secrets.json",
+        "audit.web.json",
     }
     report = ReportSealer(web.report_public()).seal_report(b"what happened", "case-1")
     contact = ContactSealer(web.contact_public()).seal_contact("+258841234567", "case-1")
@@ -245,3 +249,59 @@ def test_the_current_key_cannot_be_destroyed(store: KeyStore) -> None:
         store.destroy_retired_key("report", store.report_public().key_id)
     with pytest.raises(CryptoError, match="no retired"):
         store.destroy_retired_key("report", b"\x00" * 8)
+
+
+def test_each_process_role_holds_its_own_audit_key_and_the_auditor_all_three(
+    store: KeyStore, tmp_path: Path
+) -> None:
+    held = {
+        role: {p.name for p in store.export(tmp_path / role, role=role).path.iterdir()}
+        for role in ("web", "worker", "desk", "auditor")
+    }
+    assert {name for name in held["web"] if name.startswith("audit")} == {"audit.web.json"}
+    assert {name for name in held["worker"] if name.startswith("audit")} == {"audit.worker.json"}
+    assert {name for name in held["desk"] if name.startswith("audit")} == {"audit.desk.json"}
+    assert held["auditor"] == {"audit.web.json", "audit.worker.json", "audit.desk.json"}
+    web = KeyStore(tmp_path / "web")
+    assert web.audit_signer("web").role == "web"
+    with pytest.raises(KeyFileMissing, match=r"audit\.desk\.json"):
+        web.audit_signer("desk")
+    with pytest.raises(KeyFileMissing):
+        web.audit_verifier()
+    auditor = KeyStore(tmp_path / "auditor")
+    with pytest.raises(KeyFileMissing):
+        auditor.secrets()
+    with pytest.raises(KeyFileMissing):
+        auditor.report_private()
+
+
+def test_audit_keys_are_distinct_random_and_hidden_from_repr(store: KeyStore) -> None:
+    keys = [store.audit_key(role) for role in ("web", "worker", "desk")]
+    assert len({key.secret for key in keys}) == 3
+    assert all(len(key.secret) == 32 for key in keys)
+    assert all(repr(key.secret) not in repr(key) for key in keys)
+    assert "secret" not in repr(store.audit_signer("web"))
+
+
+def test_an_audit_key_file_for_another_role_is_refused(store: KeyStore) -> None:
+    path = store.path / "audit.web.json"
+    path.write_text((store.path / "audit.desk.json").read_text())
+    with pytest.raises(KeyFileInvalid, match="web audit key"):
+        store.audit_key("web")
+
+
+def test_generate_adds_audit_keys_to_a_full_folder_made_before_them(store: KeyStore) -> None:
+    for role in ("web", "worker", "desk"):
+        (store.path / f"audit.{role}.json").unlink()
+    again = KeyStore.generate(store.path)
+    assert set(again.created) == {"audit.web.json", "audit.worker.json", "audit.desk.json"}
+
+
+def test_generate_never_makes_audit_keys_in_a_folder_provisioned_for_one_role(
+    store: KeyStore, tmp_path: Path
+) -> None:
+    worker = store.export(tmp_path / "worker", role="worker")
+    again = KeyStore.generate(worker.path)
+    # (The worker folder gains a report key pair, as before; never another role's audit key.)
+    assert not any(name.startswith("audit") for name in again.created)
+    assert again.audit_key("worker") == store.audit_key("worker")
