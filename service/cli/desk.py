@@ -23,6 +23,7 @@ class _QuietHandler(WSGIRequestHandler):
 @click.option("--port", default=8000, show_default=True, type=int)
 def desk(host: str, port: int) -> None:
     """Run the coordinators' desk (production: behind a TLS proxy, HANDSOFF_TLS_PROXY=1)."""
+    from service.bootstrap.desk import build_desk
     from service.desk.app import create_desk_app
 
     try:
@@ -30,7 +31,7 @@ def desk(host: str, port: int) -> None:
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
     try:
-        app = create_desk_app(settings)
+        app = create_desk_app(settings, build_desk(settings))
     except CryptoError as error:
         raise click.ClickException(
             f"{error}. The desk needs the report private key and secrets.json in "

@@ -42,15 +42,14 @@ SECURITY_HEADERS = {
 }
 
 
-def create_desk_app(settings: Settings, ctx: DeskContext | None = None) -> Flask:
-    """The desk as its own process (`handsoff desk`, `service.desk.wsgi:app`)."""
-    from service.bootstrap.desk import build_desk
+def create_desk_app(settings: Settings, ctx: DeskContext) -> Flask:
+    """The desk as its own process (`handsoff desk`, `service.web.desk_wsgi:app`)."""
     from service.logs.redaction import install_redaction
 
     install_redaction()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM_BYTES
-    install_desk(app, ctx or build_desk(settings))
+    install_desk(app, ctx)
     if settings.tls_proxy:
         # One proxy on this host terminates TLS: trust its X-Forwarded-Proto, nothing else.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=0)  # type: ignore[method-assign]
