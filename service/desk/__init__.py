@@ -1,0 +1,1 @@
+"""The coordinators' desk: the third process, holding the report private key."""
