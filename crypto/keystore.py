@@ -38,7 +38,9 @@ SECRETS_FILE = "secrets.json"
 ROLE_FILES: Mapping[Role, tuple[str, ...]] = {
     "web": ("report.public.json", "contact.public.json", SECRETS_FILE),
     "worker": ("contact.private.json", "contact.public.json"),
-    "desk": ("report.private.json", "report.public.json", SECRETS_FILE),
+    # The contact public key seals the code of a case structured on the desk for the worker's
+    # alerts (as the web does); it opens nothing.
+    "desk": ("report.private.json", "report.public.json", "contact.public.json", SECRETS_FILE),
 }
 
 T = TypeVar("T")

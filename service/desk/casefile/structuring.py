@@ -137,6 +137,10 @@ def structure_message(
         now=parts.clock(),
     )
     with parts.sessions.begin() as db:
+        done = db.get(StructuringItem, item_id, with_for_update=True)
+        if done is not None and done.status == "structured" and done.case_id == submitted.case_id:
+            # Two clicks: the second found the first's case (one session per message).
+            return StructuredCase(submitted.case_id, submitted.code)
         item = _waiting(db, item_id, lock=True)
         case = db.get(Case, submitted.case_id, with_for_update=True)
         assert case is not None

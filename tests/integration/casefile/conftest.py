@@ -22,6 +22,7 @@ NATIONAL = Actor(id=1, username="nacional", role="coordinator")
 SOFALA = Actor(id=2, username="sofala", role="coordinator", provinces=frozenset({"sofala"}))
 GAZA = Actor(id=3, username="gaza", role="coordinator", provinces=frozenset({"gaza"}))
 AUDITOR = Actor(id=4, username="auditora", role="auditor")
+ANY_REASON = "supervision"
 
 
 def officer_actor(officer_id: int, staff_id: int = 50) -> Actor:

@@ -72,6 +72,8 @@ def test_a_message_becomes_a_case_with_the_intakes_envelope_and_the_senders_numb
     with desk.world.container.sessions() as db:
         [item] = db.scalars(select(StructuringItem))
     assert (item.status, item.case_id, item.staff_id) == ("structured", made.case_id, SOFALA.id)
+    with pytest.raises(ItemNotFound):  # a second go finds nothing waiting
+        desk.files.structure_message(SOFALA, item_id, kind="report", answers=ANSWERS)
     # STOP by SMS from the sender now reaches this case too.
     desk.world.text(sender, "PARAR")
     assert desk.world.case(made.case_id).sms_opt_out
