@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from service.desk.casefile import (
     BadTransition,
+    CaseFiles,
     CaseNotFound,
     InvalidInput,
     NotAllowed,
@@ -177,3 +179,17 @@ def test_an_officer_who_does_not_hold_the_case_cannot_change_it(desk: Desk) -> N
         desk.files.change_status(
             officer_actor(other), filed.code, version=desk.version(filed), status="in_contact"
         )
+
+
+def test_the_version_moves_even_when_no_column_of_the_case_changes(desk: Desk) -> None:
+    desk.world.officer("Ana", role="psychosocial")
+    filed = desk.filed_and_assigned()
+    still = desk.world.case(filed.case_id).updated_at  # a clock that never moves
+    files = CaseFiles(replace(desk.files.parts, clock=lambda: still))
+
+    first = files.add_note(SOFALA, filed.code, version=desk.version(filed), text="um")
+    second = files.add_note(SOFALA, filed.code, version=first, text="dois")
+
+    assert second == first + 1 == desk.version(filed)
+    with pytest.raises(StaleVersion):
+        files.add_note(SOFALA, filed.code, version=first, text="tres")
