@@ -47,7 +47,15 @@ def audit_file(role: AuditRole) -> str:
 ROLE_FILES: Mapping[Role, tuple[str, ...]] = {
     "web": ("report.public.json", "contact.public.json", SECRETS_FILE, audit_file("web")),
     "worker": ("contact.private.json", "contact.public.json", audit_file("worker")),
-    "desk": ("report.private.json", "report.public.json", SECRETS_FILE, audit_file("desk")),
+    # The contact public key seals the code of a case structured on the desk for the worker's
+    # alerts (as the web does); it opens nothing.
+    "desk": (
+        "report.private.json",
+        "report.public.json",
+        "contact.public.json",
+        SECRETS_FILE,
+        audit_file("desk"),
+    ),
     "auditor": tuple(audit_file(role) for role in AUDIT_ROLES),
 }
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 from service.messaging.delivery import DeliveryContext
 
 if TYPE_CHECKING:
+    from crypto import ContactSealer
     from service.casework.assignment import AckDeadlines
     from service.casework.texts import SmsTexts
     from service.messaging.outbound import OutboundWriter
@@ -27,3 +28,5 @@ class CaseworkContext(DeliveryContext, Protocol):
     def outbound(self) -> OutboundWriter: ...
     @property
     def outbox(self) -> Dispatcher: ...
+    @property
+    def sealer(self) -> ContactSealer: ...

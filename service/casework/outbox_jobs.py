@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from service.casework.assignment import assign_new_case, reassign_case, reroute_completed_case
 from service.casework.contact_disclosure import disclose_contact
+from service.casework.desk_handoff import DESK_HANDOFF_JOB, alert_desk_assignment
 from service.casework.reporter_updates import notify_reporter
+from service.casework.structured_contact import ATTACH_CONTACT_JOB, attach_inbox_contact
 from service.storage.models import OutboxJob
 
 if TYPE_CHECKING:
@@ -21,7 +23,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[["CaseworkContext", int | None], None]
 # Written by the intake (assign_case, case_completed), the SMS inbox (officer commands) and the
-# officer CLI (reassign_case). Each takes the row's case id.
+# officer CLI (reassign_case) and the desk's case file (desk_assigned, attach_inbox_contact, and
+# the others above). Each takes the row's case id.
 HANDLERS: dict[str, Handler] = {
     "assign_case": assign_new_case,
     "case_completed": reroute_completed_case,
@@ -30,6 +33,8 @@ HANDLERS: dict[str, Handler] = {
     "notify_reporter_referred": partial(notify_reporter, word="referred"),
     "notify_reporter_concluded": partial(notify_reporter, word="concluded"),
     "disclose_contact": disclose_contact,
+    DESK_HANDOFF_JOB: alert_desk_assignment,
+    ATTACH_CONTACT_JOB: attach_inbox_contact,
 }
 
 

@@ -66,6 +66,12 @@ class Case(Base):
     pin_digest: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # Optimistic concurrency: every ORM update adds one, and fails if another came first. The
+    # desk's case file compares it with the version its editor saw (service/desk/casefile).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    # SQLAlchemy reads this mapping once at class creation (ClassVar clashes with its typing).
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class OutboxJob(Base):
