@@ -12,6 +12,7 @@ from config.settings import Settings
 from crypto import ReportOpener, ReportSealer, SecretHasher, StateCipher
 from service.bootstrap.parts import open_database, open_keys
 from service.clock import utcnow
+from service.desk.casefile.building import build_case_files
 from service.desk.context import DeskContext
 from service.desk.staff import StaffRegistry
 
@@ -36,6 +37,7 @@ def build_desk(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
         hasher=SecretHasher(secrets.code_key, secrets.officer_key),
         cookie_key=_derived(secrets.session_key, b"cookie"),
         address_key=_derived(secrets.session_key, b"address"),
+        files=build_case_files(database.sessions, keys, clock),
         clock=clock,
         close=database.close,
     )

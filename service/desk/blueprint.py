@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, abort, current_app, g
 from flask_login import current_user, login_required
 
+from service.desk.casefile import Actor
 from service.desk.context import DeskContext
 from service.desk.i18n import translate
 from service.desk.roles import Scope, parse_provinces
@@ -47,6 +48,18 @@ def scope() -> Scope:
 def signed_in_only(view: F) -> F:
     """Flask-Login's login_required, typed."""
     return cast(F, login_required(view))
+
+
+def actor() -> Actor:
+    """The signed-in staff member as the case file sees them."""
+    user = current_user
+    return Actor(
+        id=user.account_id,
+        username=user.username,
+        role=user.role,
+        provinces=frozenset(user.provinces.split()),
+        officer_id=user.officer_id,
+    )
 
 
 def requires(*roles: str) -> Callable[[F], F]:
@@ -92,11 +105,13 @@ def age(delta: object) -> str:
 
 
 @desk.app_template_global("event_label")
-def event_label(kind: str) -> str:
-    """A timeline event's words; audit actions without words of their own show their code."""
-    key = "event." + kind
-    text = t(key)
-    return kind.removeprefix("audit:").replace("_", " ") if text == key else text
+def event_label(kind: str, action: str) -> str:
+    """A timeline event's words; an action without words of its own shows its code."""
+    for key in (f"event.{kind}", f"event.{action}"):
+        text = t(key)
+        if text != key:
+            return text
+    return action.replace("_", " ")
 
 
 @desk.app_template_global("desk_badge")

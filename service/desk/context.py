@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from crypto import ReportOpener, ReportSealer, SecretHasher, StateCipher
+from service.desk.casefile import CaseFiles
 
 
 @dataclass
@@ -30,5 +31,7 @@ class DeskContext:
     cookie_key: bytes
     # Keys the digest of a client address in the login throttle (addresses are not stored).
     address_key: bytes
+    # The case-file layer: every read and change of one case, audited (service/desk/casefile/).
+    files: CaseFiles
     clock: Callable[[], datetime]
     close: Callable[[], None]

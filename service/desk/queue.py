@@ -7,30 +7,29 @@ the conflict-of-interest rule leaves no trace in what they are shown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from crypto import CryptoError, StateCipher
 from flows.envelope import GBV_TYPES, PERPETRATORS
-from service.casework.vocab import CLOSED, OPEN_STATUSES, POLICE_LIAISON, PROVINCES
+from service.casework.unheld import unheld_clause
+from service.casework.vocab import OPEN_STATUSES, POLICE_LIAISON, PROVINCES
+from service.casework.vocab import STATUSES as CASE_STATUSES
+from service.desk.casefile import deadline_state as casefile_deadline
 from service.desk.roles import COORDINATOR, OFFICER, Scope
 from service.storage.casework_models import Assignment, Officer, Referral
-from service.storage.desk_models import CaseView
 from service.storage.models import Case
 
 PAGE_SIZE = 25
 MAX_PAGE = 10_000
-STATUSES = ("received", "assigned", "acknowledged", "in_contact", "referred", "follow_up",
-            "reopened", CLOSED)  # fmt: skip
+STATUSES = CASE_STATUSES
 OPEN_REFERRAL = ("proposed", "accepted")
 SORTS = ("urgency", "oldest", "newest", "province", "status", "deadline")
-# Share of the acknowledgement period left under which a deadline is "due soon".
-DUE_SOON_SHARE = 0.25
 
 
 class FilterError(ValueError):
@@ -183,7 +182,7 @@ def badge(db: Session, scope: Scope, now: datetime) -> Badge:
     return Badge(
         overdue=count(open_cases.where(_overdue(now))),
         urgent=count(open_cases.where(or_(Case.urgent.is_(True), Case.pep_window.is_(True)))),
-        unassigned=count(open_cases.where(Assignment.id.is_(None))),
+        unassigned=count(open_cases.where(unheld_clause())),
     )
 
 
@@ -212,7 +211,8 @@ def _filtered(scope: Scope, filters: Filters, now: datetime) -> Select[Any]:
     if filters.overdue:
         query = query.where(_overdue(now))
     if filters.unassigned:
-        query = query.where(Assignment.id.is_(None))
+        # Unassigned as the badge counts it: nobody on duty holds the case.
+        query = query.where(unheld_clause())
     return query
 
 
@@ -232,9 +232,9 @@ def queue_page(
     scope: Scope,
     filters: Filters,
     *,
-    staff_id: int,
     now: datetime,
     cipher: StateCipher,
+    whats_new: Callable[[list[int]], Mapping[int, str]],
 ) -> QueuePage:
     """One page of the queue, newest facts only from the envelope and the case-work tables."""
     ids = _filtered(scope, filters, now)
@@ -247,25 +247,17 @@ def queue_page(
         .correlate(Case)
         .scalar_subquery()
     )
-    last_referral = (
-        select(func.max(Referral.updated_at))
-        .where(Referral.case_id == Case.id)
-        .correlate(Case)
-        .scalar_subquery()
-    )
-    seen = (
-        select(CaseView.seen_at)
-        .where(CaseView.case_id == Case.id, CaseView.staff_id == staff_id)
-        .correlate(Case)
-        .scalar_subquery()
-    )
+    # An alias: the unheld clause's own subquery names Officer and must not correlate to this.
+    holding = aliased(Officer)
     rows = db.execute(
-        ids.with_only_columns(Case, Assignment, Officer.name, open_referrals, last_referral, seen)
-        .outerjoin(Officer, Officer.id == Assignment.officer_id)
+        ids.with_only_columns(Case, Assignment, holding.name, open_referrals)
+        .outerjoin(holding, holding.id == Assignment.officer_id)
         .order_by(*_ordering(filters.sort))  # type: ignore[arg-type]
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()
+    # "new" (never opened by this viewer) or "changed" since their last look; else "seen".
+    newness = whats_new([case.id for case, *_ in rows])
     return QueuePage(
         rows=tuple(
             QueueRow(
@@ -280,9 +272,9 @@ def queue_page(
                 holder=holder,
                 deadline=deadline_state(case, assignment, now),
                 open_referrals=int(referrals or 0),
-                changed=changed_since(case, assignment, referral_at, seen_at),
+                changed=newness.get(case.id, "seen"),
             )
-            for case, assignment, holder, referrals, referral_at, seen_at in rows
+            for case, assignment, holder, referrals in rows
         ),
         total=total,
         page=page,
@@ -291,40 +283,17 @@ def queue_page(
 
 
 def deadline_state(case: Case, assignment: Assignment | None, now: datetime) -> str:
-    """on_time, due_soon or overdue for a running acknowledgement deadline; none otherwise."""
-    if case.status == CLOSED or assignment is None or assignment.acknowledged_at is not None:
+    """on_time, due_soon or overdue while an acknowledgement deadline runs; none otherwise."""
+    if assignment is None:
         return "none"
-    if now >= assignment.ack_deadline:
-        return "overdue"
-    period = assignment.ack_deadline - assignment.assigned_at
-    if assignment.ack_deadline - now <= period * DUE_SOON_SHARE:
-        return "due_soon"
-    return "on_time"
-
-
-def last_change(
-    case: Case, assignment: Assignment | None, referral_at: datetime | None
-) -> datetime:
-    moments = [case.updated_at, case.created_at]
-    if assignment is not None:
-        moments.append(assignment.assigned_at)
-        if assignment.acknowledged_at is not None:
-            moments.append(assignment.acknowledged_at)
-    if referral_at is not None:
-        moments.append(referral_at)
-    return max(moments)
-
-
-def changed_since(
-    case: Case,
-    assignment: Assignment | None,
-    referral_at: datetime | None,
-    seen_at: datetime | None,
-) -> str:
-    """new (never opened by this staff member), changed (since they last looked) or seen."""
-    if seen_at is None:
-        return "new"
-    return "changed" if last_change(case, assignment, referral_at) > seen_at else "seen"
+    state = casefile_deadline(
+        case.status,
+        assignment.assigned_at,
+        assignment.ack_deadline,
+        assignment.acknowledged_at,
+        now,
+    )
+    return state or "none"
 
 
 def case_code(cipher: StateCipher, case: Case) -> str | None:

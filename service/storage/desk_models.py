@@ -1,4 +1,4 @@
-"""Desk tables: staff accounts, login throttles, and what each staff member last looked at.
+"""Desk tables: staff accounts and login throttles (last-seen markers are the case file's).
 
 No column holds a password or a TOTP secret in clear: passwords are Argon2id hashes and the TOTP
 secret is encrypted under the desk's session key (the desk holds it; the web answers no login).
@@ -15,7 +15,6 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -60,15 +59,3 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(DateTime)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
-
-
-class CaseView(Base):
-    """When a staff member last opened a case: the desk shows what changed since."""
-
-    __tablename__ = "staff_case_views"
-    __table_args__ = (UniqueConstraint("staff_id", "case_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"), index=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    seen_at: Mapped[datetime] = mapped_column(DateTime)

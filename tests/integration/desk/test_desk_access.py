@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -28,6 +29,9 @@ class Route:
     method: str
     path: str
     expect: dict[str, int]
+    # Well-formed fields, so a permitted role gets as far as the version check (version 0 is
+    # always stale) and a refused one learns nothing from a form error.
+    form: tuple[tuple[str, str], ...] = (("version", "0"),)
 
 
 def by(default: int, anonymous: int = 302, **overrides: int) -> dict[str, int]:
@@ -42,11 +46,17 @@ OUT_OF_SCOPE = {"coordinator_gaza": 404, "officer_other": 404, "police_excluded"
 NOT_COORDINATORS = {"officer_holder": 403, "officer_other": 403, "police_excluded": 403}
 
 
+def v(**fields: str) -> tuple[tuple[str, str], ...]:
+    return (("version", "0"), *fields.items())
+
+
 def routes(code: str) -> list[Route]:
     """The expected answer per role; case actions carry a stale version, so nothing changes."""
     case_page = by(200, auditor=403, **OUT_OF_SCOPE)
     # A permitted action reaches the version check (409): a stale form changes nothing.
     action = by(409, auditor=403, **OUT_OF_SCOPE)
+    later = (date.today() + timedelta(days=7)).isoformat()
+    base = "/desk/cases/" + code
     return [
         Route("desk.home", "GET", "/desk/", by(302)),
         Route("desk.login", "GET", "/desk/login", by(302, anonymous=200)),
@@ -55,9 +65,46 @@ def routes(code: str) -> list[Route]:
         Route("desk.queue", "GET", "/desk/cases", by(200, auditor=403)),
         Route("desk.find", "GET", f"/desk/find?code={code}", by(302, auditor=403)),
         Route("desk.case_page", "GET", f"/desk/cases/{code}", case_page),
-        Route("desk.add_referral", "POST", f"/desk/cases/{code}/referrals", action),
-        Route("desk.referral_outcome", "POST", f"/desk/cases/{code}/referrals/outcome", action),
-        Route("desk.close_case", "POST", f"/desk/cases/{code}/close", action),
+        Route("desk.add_referral", "POST", base + "/referrals", action, v(service="health")),
+        Route(
+            "desk.referral_outcome",
+            "POST",
+            base + "/referrals/outcome",
+            action,
+            v(number="1", outcome="accepted"),
+        ),
+        Route(
+            "desk.referral_follow_up",
+            "POST",
+            base + "/referrals/follow-up",
+            action,
+            v(number="1", follow_up_on=later),
+        ),
+        Route("desk.change_status", "POST", base + "/status", action, v(status="in_contact")),
+        Route("desk.add_note", "POST", base + "/notes", action, v(text="rang twice")),
+        # Only coordinators assign; an officer who holds the case is refused by role.
+        Route(
+            "desk.assign_case",
+            "POST",
+            base + "/assign",
+            by(409, auditor=403, **{**OUT_OF_SCOPE, **NOT_COORDINATORS}),
+            v(officer_id="1"),
+        ),
+        # Opening the content is a read (audited); this reporter asked for no call (403).
+        Route(
+            "desk.open_content",
+            "POST",
+            base + "/content",
+            by(200, auditor=403, **OUT_OF_SCOPE),
+            (("reason", "supervision"),),
+        ),
+        Route(
+            "desk.call_back",
+            "POST",
+            base + "/callback",
+            by(403, auditor=403, **OUT_OF_SCOPE),
+            (("reason", "contact_reporter"),),
+        ),
         Route("desk.stats", "GET", "/desk/stats", by(200, auditor=403, **NOT_COORDINATORS)),
         Route(
             "desk.structuring", "GET", "/desk/structuring", by(200, auditor=403, **NOT_COORDINATORS)
@@ -103,11 +150,11 @@ def test_every_route_answers_every_role_as_its_role_allows(desk: DeskWorld) -> N
                 answer = client.get(route.path).status_code
             else:
                 client.get("/desk/login" if role == ANONYMOUS else "/desk/account")
-                answer = client.post(route.path, {"version": "stale", "service": "health"})
+                answer = client.post(route.path, dict(route.form))
             got = answer if isinstance(answer, int) else answer.status_code
             if got != route.expect[role]:
                 failures.append(f"{route.method} {route.path} as {role}: {got}")
-    assert failures == []
+    assert failures == [], "\n".join(failures)
     with desk.ctx.sessions() as db:
         after = db.scalars(select(Case)).one()
         assert (after.status, after.updated_at) == (status, updated)

@@ -1,4 +1,4 @@
-"""desk: staff accounts, login throttles, case views
+"""desk: staff accounts and login throttles
 
 Revision ID: 0005
 Revises: 0004
@@ -46,23 +46,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key"),
     )
-    op.create_table(
-        "staff_case_views",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("staff_id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sa.Integer(), nullable=False),
-        sa.Column("seen_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
-        sa.ForeignKeyConstraint(["staff_id"], ["staff_accounts.id"]),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("staff_id", "case_id"),
-    )
-    with op.batch_alter_table("staff_case_views", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_staff_case_views_staff_id"), ["staff_id"])
-        batch_op.create_index(batch_op.f("ix_staff_case_views_case_id"), ["case_id"])
 
 
 def downgrade() -> None:
-    op.drop_table("staff_case_views")
     op.drop_table("staff_login_throttle")
     op.drop_table("staff_accounts")
