@@ -124,3 +124,8 @@ def desk_badge() -> object:
     ctx = context()
     with ctx.sessions() as db:
         return badge(db, scope(), ctx.clock())
+
+
+@desk.app_template_filter("province_label")
+def province_label(code: str | None) -> str:
+    return province_name(code)

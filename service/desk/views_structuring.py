@@ -1,14 +1,84 @@
-"""The needs-structuring queue of free-text SMS (coordinators)."""
+"""The needs-structuring queue of free-text SMS (coordinators): open (audited), structure, drop."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
-from service.desk.blueprint import desk, requires
+from service.casework.vocab import DISCARD_REASONS, DISCLOSURE_REASONS
+from service.desk.blueprint import actor, context, desk, requires, t
+from service.desk.casefile import CaseFileError, ItemNotFound
+from service.desk.casefile.structuring import REPORT_FIELDS
 from service.desk.roles import COORDINATOR
+from service.desk.views_cases import REFUSALS
+
+Page = str | tuple[str, int] | BaseResponse
+# The order the USSD menus ask in, with the values offered for each.
+FIELD_ORDER = ("what", "danger", "when", "who", "province", "help", "contact", "police_ok")
+LABEL_PREFIX = {
+    "what": "subtype.",
+    "who": "who.",
+    "help": "help.",
+    "contact": "contact.",
+    "danger": "",
+    "police_ok": "",
+    "when": "when.",
+}
+
+
+def _refused(error: CaseFileError) -> tuple[str, int]:
+    key, status = REFUSALS.get(type(error), ("err.invalid", 400))
+    return render_template("error.html", message=t(key)), status
 
 
 @desk.get("/structuring")
 @requires(COORDINATOR)
-def structuring() -> str:
-    return render_template("structuring.html")
+def structuring() -> Page:
+    waiting = context().files.waiting_messages(actor())
+    return render_template("structuring.html", waiting=waiting, reasons=DISCLOSURE_REASONS)
+
+
+@desk.post("/structuring/<int:item_id>/open")
+@requires(COORDINATOR)
+def open_message(item_id: int) -> Page:
+    """The message's text, once, after the reason is written to the audit log."""
+    try:
+        message = context().files.open_message(
+            actor(), item_id, reason=request.form.get("reason", "")[:64]
+        )
+    except ItemNotFound:
+        abort(404)
+    except CaseFileError as error:
+        return _refused(error)
+    fields = [(name, sorted(REPORT_FIELDS[name]), LABEL_PREFIX.get(name)) for name in FIELD_ORDER]
+    return render_template(
+        "structuring_item.html", message=message, fields=fields, discard_reasons=DISCARD_REASONS
+    )
+
+
+@desk.post("/structuring/<int:item_id>/structure")
+@requires(COORDINATOR)
+def structure_message(item_id: int) -> Page:
+    """Turn the message into a case with the same envelope and sealing as USSD intake."""
+    answers = {name: request.form.get(name, "")[:64] for name in FIELD_ORDER}
+    try:
+        made = context().files.structure_message(actor(), item_id, kind="report", answers=answers)
+    except ItemNotFound:
+        abort(404)
+    except CaseFileError as error:
+        return _refused(error)
+    return redirect(url_for("desk.case_page", code=made.code))
+
+
+@desk.post("/structuring/<int:item_id>/discard")
+@requires(COORDINATOR)
+def discard_message(item_id: int) -> Page:
+    try:
+        context().files.discard_message(
+            actor(), item_id, reason=request.form.get("reason", "")[:64]
+        )
+    except ItemNotFound:
+        abort(404)
+    except CaseFileError as error:
+        return _refused(error)
+    return redirect(url_for("desk.structuring"))

@@ -253,3 +253,35 @@ def desk_world(home: Path, database_url: str) -> Iterator[DeskWorld]:
         yield DeskWorld(settings, ctx, app, clock, intake, registry)
     finally:
         ctx.close()
+
+
+def version_on(page: bytes) -> str:
+    """The case version the page's forms carry back."""
+    found = re.search(rb'name="version" value="(\d+)"', page)
+    assert found is not None, "the page has no case form"
+    return found.group(1).decode()
+
+
+def keep_free_text(world: DeskWorld, text: str) -> int:
+    """A free-text SMS kept as the web's SMS inbox keeps it (sealed); returns its queue id."""
+    from service.storage.casework_models import StructuringItem
+
+    keys = KeyStore(world.settings.keys_dir)
+    ref = secrets.token_hex(16)
+    with world.ctx.sessions.begin() as db:
+        item = StructuringItem(
+            ref=ref,
+            content_sealed=ReportSealer(keys.report_public()).seal_report(
+                text.encode(), "inbox:" + ref
+            ),
+            contact_sealed=ContactSealer(keys.contact_public()).seal_contact(
+                "+258841112233", "inbox:" + ref
+            ),
+            contact_digest=secrets.token_hex(32),
+            lang="pt",
+            status="new",
+            received_at=world.clock(),
+        )
+        db.add(item)
+        db.flush()
+        return item.id

@@ -57,6 +57,22 @@ def routes(code: str) -> list[Route]:
     action = by(409, auditor=403, **OUT_OF_SCOPE)
     later = (date.today() + timedelta(days=7)).isoformat()
     base = "/desk/cases/" + code
+    coordinators = by(200, auditor=403, **NOT_COORDINATORS)
+    item = by(404, auditor=403, **NOT_COORDINATORS)
+    reason = (("reason", "structure_report"),)
+    discard = (("reason", "duplicate"),)
+    answers = tuple(
+        {
+            "what": "beating",
+            "danger": "no",
+            "when": "earlier",
+            "who": "client",
+            "province": "sofala",
+            "help": "psychosocial",
+            "contact": "none",
+            "police_ok": "no",
+        }.items()
+    )
     return [
         Route("desk.home", "GET", "/desk/", by(302)),
         Route("desk.login", "GET", "/desk/login", by(302, anonymous=200)),
@@ -109,6 +125,12 @@ def routes(code: str) -> list[Route]:
         Route(
             "desk.structuring", "GET", "/desk/structuring", by(200, auditor=403, **NOT_COORDINATORS)
         ),
+        Route("desk.stats_csv", "GET", "/desk/stats.csv", coordinators),
+        Route("desk.stats_chart", "GET", "/desk/stats/cases_by_month.svg", coordinators),
+        # No message waits: a coordinator reaches the queue and is told so (404), no one else.
+        Route("desk.open_message", "POST", "/desk/structuring/1/open", item, reason),
+        Route("desk.structure_message", "POST", "/desk/structuring/1/structure", item, answers),
+        Route("desk.discard_message", "POST", "/desk/structuring/1/discard", item, discard),
         Route("desk.audit", "GET", "/desk/audit", by(403, auditor=200)),
         Route("desk.static", "GET", "/desk/static/desk.css", by(200, anonymous=200)),
         # Last: it signs each client out.
