@@ -46,6 +46,10 @@ def serve(host: str, port: int) -> None:
         ) from None
     mode = "embedded defaults" if settings.embedded else "production settings"
     click.echo(f"Hands Off listening on http://{host}:{port}/ussd ({mode}, home {settings.home})")
+    if settings.embedded:
+        click.echo(
+            f"Desk: http://{host}:{port}/desk/ (first: handsoff staff add NAME --role coordinator)"
+        )
     # Threaded so a slow hop never blocks another; the access log is off (it would hold tokens).
     run_simple(host, port, app, threaded=True, request_handler=_QuietHandler)
 

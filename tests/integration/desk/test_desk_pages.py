@@ -173,3 +173,18 @@ def test_the_desk_texts_have_the_same_keys_in_both_languages() -> None:
     # Only the "seen" marker is empty on purpose: a case already seen shows nothing.
     for lang in ("pt", "en"):
         assert [key for key, text in texts(lang).items() if not text] == ["changed.seen"]
+
+
+def test_a_form_sent_after_the_session_expired_says_so_and_changes_nothing(
+    desk: DeskWorld,
+) -> None:
+    case_id, code = desk.file()
+    desk.assign(case_id, desk.officer("Rita", role="psychosocial"))
+    client = desk.signed_in(desk.staff("nat", role="coordinator"))
+    version = version_on(client.get(f"/desk/cases/{code}").data)
+    desk.clock.advance(minutes=31)
+    late = client.post(f"/desk/cases/{code}/referrals", {"version": version, "service": "health"})
+    assert late.headers["Location"].startswith("/desk/login?expired=1")
+    assert b"Your session ended" in client.get(late.headers["Location"]).data
+    with desk.ctx.sessions() as db:
+        assert db.scalars(select(Referral)).all() == []
