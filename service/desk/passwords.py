@@ -55,7 +55,8 @@ def provisioning_uri(secret: str, username: str) -> str:
 def accepted_step(secret: str, code: str, now: datetime, last_step: int) -> int | None:
     """The time step the code belongs to, if it is valid now and newer than the last one used."""
     code = code.strip().replace(" ", "")
-    if len(code) != 6 or not code.isdigit():
+    # ASCII only: str.isdigit() takes other scripts' digits, which compare_digest refuses.
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
         return None
     totp = pyotp.TOTP(secret, interval=TOTP_PERIOD)
     current = int(now.replace(tzinfo=UTC).timestamp()) // TOTP_PERIOD
