@@ -6,6 +6,7 @@ as the SMS commands. See docs/casefile.md.
 """
 
 from service.desk.casefile.actor import AUDITOR, COORDINATOR, OFFICER, Actor, StaffRole
+from service.desk.casefile.assigning import OfficerChoice
 from service.desk.casefile.disclosure import OpenedNote, SealedContent
 from service.desk.casefile.errors import (
     BadTransition,
@@ -46,6 +47,7 @@ __all__ = [
     "ItemNotFound",
     "Newness",
     "NotAllowed",
+    "OfficerChoice",
     "OpenedMessage",
     "OpenedNote",
     "ReferralView",

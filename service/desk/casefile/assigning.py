@@ -7,6 +7,8 @@ tells the previous one, and starts the acknowledgement deadline.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from service.casework.assignment import (
@@ -14,10 +16,12 @@ from service.casework.assignment import (
     case_facts,
     end_assignment,
     may_hold,
+    officer_facts,
 )
 from service.casework.desk_handoff import DESK_HANDOFF_JOB, DESK_REASON
 from service.casework.routing import OfficerFacts, tier
 from service.casework.vocab import CLOSED
+from service.desk.casefile.access import find_visible_case, require_coordinator
 from service.desk.casefile.actor import Actor
 from service.desk.casefile.editing import edit_case
 from service.desk.casefile.errors import BadTransition, InvalidInput, NotAllowed
@@ -79,3 +83,44 @@ def check_may_hold(case: Case, officer: Officer) -> None:
             "this officer cannot hold this case: an on-duty officer of its province whose "
             "role fits the help asked for, or a coordinator"
         )
+
+
+@dataclass(frozen=True)
+class OfficerChoice:
+    """An officer the assign form may offer: no number, only what choosing needs."""
+
+    officer_id: int
+    name: str
+    role: str
+    province: str
+    on_duty: bool
+    open_cases: int
+    holds_it: bool
+
+
+def eligible_officers(parts: CaseFileParts, actor: Actor, code: str) -> list[OfficerChoice]:
+    """Everyone the routing rules let hold this case, best fit first (coordinators only)."""
+    require_coordinator(actor)
+    with parts.sessions() as db:
+        case, holder, _ = find_visible_case(db, parts, actor, code)
+        facts = case_facts(case)
+        ranked = sorted(
+            ((rank, o) for o in officer_facts(db) if (rank := tier(facts, o)) is not None),
+            key=lambda item: (item[0], item[1].open_cases, item[1].id),
+        )
+        choices = []
+        for _, o in ranked:
+            officer = db.get(Officer, o.id)
+            assert officer is not None
+            choices.append(
+                OfficerChoice(
+                    officer_id=o.id,
+                    name=officer.name,
+                    role=o.role,
+                    province=o.province,
+                    on_duty=o.on_duty,
+                    open_cases=o.open_cases,
+                    holds_it=holder is not None and holder.officer_id == o.id,
+                )
+            )
+        return choices

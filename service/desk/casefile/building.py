@@ -22,12 +22,17 @@ from service.intake.reports import Intake
 
 
 def build_case_files(
-    sessions: sessionmaker[Session], keys: KeyStore, clock: Callable[[], datetime]
+    sessions: sessionmaker[Session],
+    keys: KeyStore,
+    clock: Callable[[], datetime],
+    *,
+    wake_worker: Callable[[], object] | None = None,
 ) -> CaseFiles:
     """The desk's case file: report keys, secrets, and the contact *public* key.
 
     The contact public key seals a structured case's code for the worker's alerts, as the web
     does; it opens nothing. The desk's key folder needs it (crypto.ROLE_FILES["desk"]).
+    `wake_worker`: the embedded default's `Dispatcher.relay_waiting` (see CaseFileParts).
     """
     secrets = keys.secrets()
     hasher = SecretHasher(secrets.code_key, secrets.officer_key)
@@ -51,5 +56,6 @@ def build_case_files(
             report_sealer=report_sealer,
             report_opener=ReportOpener(keys.report_private()),
             intake=intake,
+            wake_worker=wake_worker,
         )
     )

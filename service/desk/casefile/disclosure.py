@@ -102,3 +102,4 @@ def request_call_back(parts: CaseFileParts, actor: Actor, code: str, *, reason: 
         db.add(ContactRequest(case_id=case.id, officer_id=officer.id, requested_at=parts.clock()))
         audit(db, parts, actor, "contact_requested", case_id=case.id, detail=reason)
         leave_for_worker(db, parts, "disclose_contact", case.id)
+    parts.wake()

@@ -64,7 +64,9 @@ def edit_case(
         db.flush()
         # The editor's own change is not news to them.
         mark_seen(db, actor.id, case.id, parts.clock())
-        return case.version
+        new_version = case.version
+    parts.wake()
+    return new_version
 
 
 def set_status(

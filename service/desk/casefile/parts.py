@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,8 @@ from service.casework.audit import record_event
 from service.desk.casefile.actor import Actor
 from service.intake.reports import Intake
 from service.storage.models import OutboxJob
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,19 @@ class CaseFileParts:
     report_opener: ReportOpener
     intake: Intake
     deadlines: AckDeadlines = field(default_factory=AckDeadlines)
+    # Called after a change that left outbox rows for the worker has committed. In production
+    # nothing is needed (the insert trigger's NOTIFY wakes the worker's relay); the embedded
+    # default passes its dispatcher's `relay_waiting`, so the in-process worker runs them now.
+    wake_worker: Callable[[], object] | None = None
+
+    def wake(self) -> None:
+        """Tell the worker rows are waiting; a failure only delays them to the next sweep."""
+        if self.wake_worker is None:
+            return
+        try:
+            self.wake_worker()
+        except Exception as error:
+            log.warning("could not wake the worker (%s); its sweep will", type(error).__name__)
 
 
 def audit(

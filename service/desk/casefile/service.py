@@ -7,6 +7,7 @@ from datetime import date
 
 from service.desk.casefile import assigning, disclosure, editing, reading, structuring
 from service.desk.casefile.actor import Actor
+from service.desk.casefile.assigning import OfficerChoice
 from service.desk.casefile.disclosure import SealedContent
 from service.desk.casefile.parts import CaseFileParts
 from service.desk.casefile.structuring import OpenedMessage, StructuredCase, WaitingMessage
@@ -38,6 +39,10 @@ class CaseFiles:
         return reading.changes_for_viewer(self.parts, actor, case_ids)
 
     # -- changing ------------------------------------------------------------------------------
+
+    def eligible_officers(self, actor: Actor, code: str) -> list[OfficerChoice]:
+        """For the assign form: who may hold this case, best fit first (coordinators only)."""
+        return assigning.eligible_officers(self.parts, actor, code)
 
     def assign(self, actor: Actor, code: str, *, version: int, officer_id: int) -> int:
         return assigning.assign_case(

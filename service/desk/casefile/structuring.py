@@ -152,6 +152,7 @@ def structure_message(
         item.handled_at, item.staff_id = parts.clock(), actor.id
         audit(db, parts, actor, "message_structured", case_id=case.id, detail=f"inbox:{item.id}")
         mark_seen(db, actor.id, case.id, parts.clock())
+    parts.wake()  # the new case's assign_case row, and the contact's
     return StructuredCase(submitted.case_id, submitted.code)
 
 

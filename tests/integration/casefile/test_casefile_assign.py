@@ -94,3 +94,21 @@ def test_only_coordinators_assign_and_never_a_closed_case_or_to_the_same_holder(
     with pytest.raises(BadTransition):
         desk.files.assign(SOFALA, filed.code, version=desk.version(filed), officer_id=other)
     assert desk.world.holder(filed.case_id) == holder
+
+
+def test_the_assign_form_offers_only_officers_who_may_hold_the_case(desk: Desk) -> None:
+    police, _ = desk.world.officer("Gabi", role="police_liaison")
+    counsellor, _ = desk.world.officer("Ana", role="psychosocial")
+    desk.world.officer("Bia", role="paralegal")  # role does not fit
+    desk.world.officer("Cia", role="psychosocial", province="gaza")  # province does not fit
+    coordinator, _ = desk.world.officer("Coord", role="coordinator")
+    filed = desk.filed_and_assigned(who="police_on_duty", help="psychosocial", police_ok="no")
+
+    choices = desk.files.eligible_officers(SOFALA, filed.code)
+
+    assert [(c.officer_id, c.holds_it) for c in choices] == [
+        (counsellor, True), (coordinator, False),
+    ]  # fmt: skip
+    assert police not in [c.officer_id for c in choices]
+    with pytest.raises(NotAllowed):
+        desk.files.eligible_officers(officer_actor(counsellor), filed.code)
