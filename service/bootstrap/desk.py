@@ -22,8 +22,17 @@ def _derived(key: bytes, purpose: bytes) -> bytes:
     return hmac.new(key, b"handsoff/desk/" + purpose + b"/v1", hashlib.sha256).digest()
 
 
-def build_desk(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> DeskContext:
-    """Build the desk: it never receives aggregator credentials or the contact private key."""
+def build_desk(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    wake_worker: Callable[[], object] | None = None,
+) -> DeskContext:
+    """Build the desk: it never receives aggregator credentials or the contact private key.
+
+    `wake_worker` is given on the embedded defaults (the web's in-process relay), so a change
+    made at the desk is texted at once; in production the outbox trigger's NOTIFY wakes it.
+    """
     keys = open_keys(settings)
     # Sign-ins, disclosures and case changes at the desk are sealed with the desk's audit key.
     database = open_database(settings, audit_signer=keys.audit_signer("desk"))
@@ -37,7 +46,7 @@ def build_desk(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
         hasher=SecretHasher(secrets.code_key, secrets.officer_key),
         cookie_key=_derived(secrets.session_key, b"cookie"),
         address_key=_derived(secrets.session_key, b"address"),
-        files=build_case_files(database.sessions, keys, clock),
+        files=build_case_files(database.sessions, keys, clock, wake_worker=wake_worker),
         clock=clock,
         close=database.close,
     )

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import date
 
 from flask import abort, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from flows.envelope import GBV_TYPES
@@ -42,7 +41,6 @@ from service.desk.queue import (
     queue_page,
 )
 from service.desk.roles import COORDINATOR, OFFICER
-from service.storage.casework_models import Officer
 
 Page = str | tuple[str, int] | BaseResponse
 MAX_NUMBER_DIGITS = 6
@@ -106,15 +104,10 @@ def case_page(code: str) -> Page:
         view = ctx.files.open(actor(), code)
     except CaseNotFound:
         abort(404)
-    officers: list[tuple[int, str, str, str]] = []
+    # Who may hold it, best fit first (the routing and conflict-of-interest rules decide).
+    officers = []
     if scope().is_coordinator and view.status != CLOSED:
-        with ctx.sessions() as db:
-            officers = [
-                (o.id, o.name, o.role, o.province)
-                for o in db.scalars(
-                    select(Officer).where(Officer.active.is_(True)).order_by(Officer.name)
-                )
-            ]
+        officers = [o for o in ctx.files.eligible_officers(actor(), code) if not o.holds_it]
     done = request.args.get("m")
     return render_template(
         "case.html",

@@ -23,7 +23,7 @@ def create_app(settings: Settings, container: WebContainer | None = None) -> Fla
     if settings.embedded:
         # One process holds every key on the embedded defaults, so a newcomer finds the desk
         # at /desk/ with no set-up. A production web must never load the report private key.
-        _mount_desk(app, settings)
+        _mount_desk(app, settings, app.extensions["handsoff"])
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -39,8 +39,9 @@ def create_app(settings: Settings, container: WebContainer | None = None) -> Fla
     return app
 
 
-def _mount_desk(app: Flask, settings: Settings) -> None:
+def _mount_desk(app: Flask, settings: Settings, container: WebContainer) -> None:
     from service.bootstrap.desk import build_desk
     from service.desk.app import install_desk
 
-    install_desk(app, build_desk(settings))
+    # The desk's changes leave outbox rows; the in-process worker takes them at once.
+    install_desk(app, build_desk(settings, wake_worker=container.dispatcher.relay_waiting))

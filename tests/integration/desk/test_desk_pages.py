@@ -188,3 +188,26 @@ def test_a_form_sent_after_the_session_expired_says_so_and_changes_nothing(
     assert b"Your session ended" in client.get(late.headers["Location"]).data
     with desk.ctx.sessions() as db:
         assert db.scalars(select(Referral)).all() == []
+
+
+def test_the_assign_form_offers_only_who_may_hold_the_case_and_assigns(desk: DeskWorld) -> None:
+    case_id, code = desk.file(who="police_on_duty", police_ok="no", help="psychosocial")
+    police = desk.officer("Agente", role="police_liaison")
+    rita = desk.officer("Rita", role="psychosocial")
+    client = desk.signed_in(desk.staff("nat", role="coordinator"))
+    page = client.get(f"/desk/cases/{code}").data.decode()
+    assert f'<option value="{rita}">Rita' in page
+    assert f'<option value="{police}">' not in page
+    assigned = client.post(
+        f"/desk/cases/{code}/assign",
+        {"version": version_on(page.encode()), "officer_id": str(rita)},
+    )
+    assert assigned.status_code == 302
+    assert b'<dd id="case-holder">Rita</dd>' in client.get(f"/desk/cases/{code}").data
+    refused = client.post(
+        f"/desk/cases/{code}/assign",
+        {"version": version_on(client.get(f"/desk/cases/{code}").data), "officer_id": str(police)},
+    )
+    assert refused.status_code == 403
+    assert b"conflict-of-interest" in refused.data
+    assert case_id
