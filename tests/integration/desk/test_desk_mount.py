@@ -46,3 +46,25 @@ def test_a_production_web_has_no_desk_and_starts_without_the_report_private_key(
         assert app.test_client().get("/desk/login").status_code == 404
     finally:
         container.close()
+
+
+def test_the_desk_builds_from_the_desk_key_export_alone(tmp_path: Path, postgres_url: str) -> None:
+    from service.bootstrap.desk import build_desk
+    from service.desk.app import create_desk_app
+
+    KeyStore.generate(tmp_path / "all-keys")
+    desk_home = tmp_path / "desk"
+    KeyStore(tmp_path / "all-keys").export(desk_home / "keys", role="desk")
+    assert not (desk_home / "keys" / "contact.private.json").exists()
+    settings = Settings.from_env(
+        {"HANDSOFF_HOME": str(desk_home), "DATABASE_URL": postgres_url}, serves_callbacks=False
+    )
+    engine = make_engine(settings.database_url)
+    upgrade_schema(engine)
+    engine.dispose()
+    ctx = build_desk(settings)
+    try:
+        client = create_desk_app(settings, ctx).test_client()
+        assert client.get("/desk/login", base_url="https://desk.example").status_code == 200
+    finally:
+        ctx.close()
