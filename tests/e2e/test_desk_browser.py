@@ -154,6 +154,12 @@ def test_a_coordinator_follows_a_case_to_its_end_in_a_real_browser(
         _click_and_wait(driver, links[0])
         assert driver.find_element(By.TAG_NAME, "h1").text == words("case.title", code=code)
         _shot(driver, shots, "case")
+        # The same page on a phone's screen: the forms stack, nothing needs zooming.
+        driver.set_window_size(390, 844)
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390
+        _shot(driver, shots, "case-phone")
+        driver.set_window_size(1280, 900)
         _choose(driver, "refer-service", "health")
         _submit(driver, "refer-form")
         assert words("done.referral") in driver.find_element(By.CLASS_NAME, "message").text
@@ -188,5 +194,13 @@ def test_a_coordinator_follows_a_case_to_its_end_in_a_real_browser(
             if entry["level"] == "SEVERE" and "favicon" not in entry["message"]
         ]
         assert errors == []
-    for name in ("login", "queue", "case", "case-closed", "stats-before", "stats-after"):
+    for name in (
+        "login",
+        "queue",
+        "case",
+        "case-phone",
+        "case-closed",
+        "stats-before",
+        "stats-after",
+    ):
         assert (shots / f"{name}.png").stat().st_size > 1000

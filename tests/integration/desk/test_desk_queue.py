@@ -173,6 +173,8 @@ def test_an_excluded_police_officer_sees_byte_for_byte_what_they_would_without_t
         "/desk/cases?unassigned=1",
         "/desk/cases?overdue=1",
         "/desk/account",
+        "/desk/stats.csv",
+        "/desk/structuring",
     ]
 
     # Both renders at one frozen moment, so they carry the same CSRF token (it holds the time).
