@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -33,6 +34,13 @@ def test_a_coordinator_refers_records_the_outcome_and_closes_a_case(desk: DeskWo
         {"version": version_on(client.get(page).data), "number": "1", "outcome": "accepted"},
     )
     assert outcome.status_code == 302
+    later = (desk.clock().date() + timedelta(days=7)).isoformat()
+    follow_up = client.post(
+        page + "/referrals/follow-up",
+        {"version": version_on(client.get(page).data), "number": "1", "follow_up_on": later},
+    )
+    assert follow_up.status_code == 302
+    assert later.encode() in client.get(page).data
     closed = client.post(
         page + "/status",
         {
