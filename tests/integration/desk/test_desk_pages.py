@@ -219,3 +219,24 @@ def test_the_assign_form_offers_only_who_may_hold_the_case_and_assigns(desk: Des
     assert refused.status_code == 403
     assert b"conflict-of-interest" in refused.data
     assert case_id
+
+
+def test_the_holder_asks_for_a_call_back_and_is_told_the_number_comes_by_sms(
+    desk: DeskWorld,
+) -> None:
+    case_id, code = desk.file(contact="call")
+    rita = desk.officer("Rita", role="psychosocial")
+    desk.assign(case_id, rita)
+    holder = desk.signed_in(desk.staff("rita", role="officer", officer_id=rita))
+    page = holder.get(f"/desk/cases/{code}").data
+    assert b'id="callback-form"' in page
+    asked = holder.post(f"/desk/cases/{code}/callback", {"reason": "contact_reporter"})
+    assert asked.status_code == 302
+    told = holder.get(asked.headers["Location"]).data
+    assert b"The number is on its way to your phone by SMS." in told
+    assert b"+258" not in told
+    coordinator = desk.signed_in(desk.staff("nat", role="coordinator"))
+    assert b'id="callback-form"' not in coordinator.get(f"/desk/cases/{code}").data
+    with desk.ctx.sessions() as db:
+        actions = db.scalars(select(AuditEntry.action).where(AuditEntry.case_id == case_id)).all()
+    assert "contact_requested" in actions
