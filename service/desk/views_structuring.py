@@ -8,13 +8,17 @@ from werkzeug.wrappers import Response as BaseResponse
 from service.casework.vocab import DISCARD_REASONS, DISCLOSURE_REASONS
 from service.desk.blueprint import actor, context, desk, requires, t
 from service.desk.casefile import CaseFileError, ItemNotFound
-from service.desk.casefile.structuring import REPORT_FIELDS
+from service.desk.casefile.structuring import HELP_FIELDS, REPORT_FIELDS
 from service.desk.roles import COORDINATOR
 from service.desk.views_cases import REFUSALS
 
 Page = str | tuple[str, int] | BaseResponse
-# The order the USSD menus ask in, with the values offered for each.
-FIELD_ORDER = ("what", "danger", "when", "who", "province", "help", "contact", "police_ok")
+# The order the USSD menus ask in, per kind, with the values offered for each.
+FIELD_ORDER = {
+    "report": ("what", "danger", "when", "who", "province", "help", "contact", "police_ok"),
+    "help": ("help", "province", "contact"),
+}
+FIELDS = {"report": REPORT_FIELDS, "help": HELP_FIELDS}
 LABEL_PREFIX = {
     "what": "subtype.",
     "who": "who.",
@@ -50,9 +54,12 @@ def open_message(item_id: int) -> Page:
         abort(404)
     except CaseFileError as error:
         return _refused(error)
-    fields = [(name, sorted(REPORT_FIELDS[name]), LABEL_PREFIX.get(name)) for name in FIELD_ORDER]
+    forms = {
+        kind: [(name, sorted(FIELDS[kind][name]), LABEL_PREFIX.get(name)) for name in names]
+        for kind, names in FIELD_ORDER.items()
+    }
     return render_template(
-        "structuring_item.html", message=message, fields=fields, discard_reasons=DISCARD_REASONS
+        "structuring_item.html", message=message, forms=forms, discard_reasons=DISCARD_REASONS
     )
 
 
@@ -60,9 +67,12 @@ def open_message(item_id: int) -> Page:
 @requires(COORDINATOR)
 def structure_message(item_id: int) -> Page:
     """Turn the message into a case with the same envelope and sealing as USSD intake."""
-    answers = {name: request.form.get(name, "")[:64] for name in FIELD_ORDER}
+    kind = request.form.get("kind", "")
+    if kind not in FIELD_ORDER:
+        return render_template("error.html", message=t("err.invalid")), 400
+    answers = {name: request.form.get(name, "")[:64] for name in FIELD_ORDER[kind]}
     try:
-        made = context().files.structure_message(actor(), item_id, kind="report", answers=answers)
+        made = context().files.structure_message(actor(), item_id, kind=kind, answers=answers)
     except ItemNotFound:
         abort(404)
     except CaseFileError as error:

@@ -63,6 +63,7 @@ def routes(code: str) -> list[Route]:
     discard = (("reason", "duplicate"),)
     answers = tuple(
         {
+            "kind": "report",
             "what": "beating",
             "danger": "no",
             "when": "earlier",

@@ -159,6 +159,7 @@ def test_a_free_text_sms_is_opened_with_a_reason_and_made_a_case(desk: DeskWorld
     made = client.post(
         f"/desk/structuring/{item_id}/structure",
         {
+            "kind": "report",
             "what": "beating",
             "danger": "no",
             "when": "yesterday",
@@ -240,3 +241,17 @@ def test_the_holder_asks_for_a_call_back_and_is_told_the_number_comes_by_sms(
     with desk.ctx.sessions() as db:
         actions = db.scalars(select(AuditEntry.action).where(AuditEntry.case_id == case_id)).all()
     assert "contact_requested" in actions
+
+
+def test_a_free_text_sms_can_become_a_help_request_and_a_bad_kind_changes_nothing(
+    desk: DeskWorld,
+) -> None:
+    item_id = keep_free_text(desk, "preciso de ajuda, liguem-me")
+    client = desk.signed_in(desk.staff("nat", role="coordinator"))
+    client.post(f"/desk/structuring/{item_id}/open", {"reason": "structure_report"})
+    form = {"help": "callback", "province": "tete", "contact": "none"}
+    refused = client.post(f"/desk/structuring/{item_id}/structure", {**form, "kind": "poem"})
+    assert refused.status_code == 400 and b"Nothing was changed." in refused.data
+    made = client.post(f"/desk/structuring/{item_id}/structure", {**form, "kind": "help"})
+    assert made.status_code == 302
+    assert b"Tete" in client.get(made.headers["Location"]).data

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.envelope import GBV_TYPES, PERPETRATORS
+from flows.envelope import CONTACTS, GBV_TYPES, HELP_TYPES, PERPETRATORS, REPORT_HELP, WHEN_DAYS
 from service.casework.vocab import (
     CLOSURE_REASONS,
     DISCARD_REASONS,
@@ -42,6 +42,9 @@ def _wanted() -> set[str]:
         "stats.group.": SUBTYPE_GROUPS,
         "deadline.": ("on_time", "due_soon", "overdue", "none"),
         "role.": ("coordinator", "officer", "auditor"),
+        "help.": (*REPORT_HELP, *HELP_TYPES),
+        "contact.": CONTACTS,
+        "when.": (*WHEN_DAYS, "earlier"),
     }
     for prefix, codes in families.items():
         keys.update(prefix + code for code in codes)
