@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -89,11 +89,25 @@ def _shot(driver: WebDriver, folder: Path, name: str) -> None:
     driver.save_screenshot(str(folder / f"{name}.png"))
 
 
+def _left(old_page: WebElement) -> Callable[[WebDriver], bool]:
+    """True once the old page's root is gone; asking a node of a page being replaced may also
+    fail with the inspector's 'does not belong to the document' (not a stale-element error)."""
+
+    def check(_driver: WebDriver) -> bool:
+        try:
+            old_page.is_enabled()
+        except WebDriverException:  # StaleElementReferenceException is one of them
+            return True
+        return False
+
+    return check
+
+
 def _click_and_wait(driver: WebDriver, element: WebElement) -> None:
     """Click something that loads a page, and wait until the old page is gone."""
     old_page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 20).until(staleness_of(old_page))
+    WebDriverWait(driver, 20).until(_left(old_page))
 
 
 def _submit(driver: WebDriver, form_id: str) -> None:
