@@ -20,6 +20,9 @@ AT_API_BASE_URL = "AT_API_BASE_URL"
 HANDSOFF_SMS = "HANDSOFF_SMS"  # "log" or "africastalking"; unset: the aggregator in production
 SMS_LOG = "log"
 SMS_AGGREGATOR = "africastalking"
+# "1": a TLS-terminating proxy on the same host stands in front of the desk; trust its
+# X-Forwarded-Proto. Without it a production desk refuses plain HTTP.
+HANDSOFF_TLS_PROXY = "HANDSOFF_TLS_PROXY"
 
 MIN_TOKEN_LENGTH = 32
 
@@ -57,6 +60,7 @@ class Settings:
     at_api_base_url: str | None
     sms_choice: str | None = None
     limits: Limits = field(default_factory=Limits)
+    tls_proxy: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -90,6 +94,7 @@ class Settings:
             at_sender_id=_get(environ, AT_SENDER_ID),
             at_api_base_url=_get(environ, AT_API_BASE_URL),
             sms_choice=_get(environ, HANDSOFF_SMS),
+            tls_proxy=_flag(environ, HANDSOFF_TLS_PROXY),
         )
         settings.check(serves_callbacks=serves_callbacks)
         return settings
@@ -165,6 +170,15 @@ def _https_or_loopback(url: str) -> bool:
         return ip_address(parts.hostname).is_loopback
     except ValueError:
         return False
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    value = _get(environ, name)
+    if value in (None, "0"):
+        return False
+    if value == "1":
+        return True
+    raise ConfigError(f"{name} must be 1 or 0, not {value!r}.")
 
 
 def _normalise_database_url(url: str) -> str:

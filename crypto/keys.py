@@ -108,14 +108,15 @@ def generate_private_key(name: KeyName, created: date) -> PrivateKey:
     )
 
 
-SecretName = Literal["session", "pseudonym", "code", "number"]
-SECRET_NAMES: tuple[SecretName, ...] = ("session", "pseudonym", "code", "number")
+SecretName = Literal["session", "pseudonym", "code", "number", "desk"]
+SECRET_NAMES: tuple[SecretName, ...] = ("session", "pseudonym", "code", "number", "desk")
 # What each symmetric secret is for; the key folder's README and error messages use these words.
 SECRET_PURPOSES: dict[SecretName, str] = {
     "session": "encrypts USSD session state in Redis",
     "pseudonym": "makes the daily caller pseudonyms kept in Redis (rate limits, resume)",
     "code": "makes case-code digests and binds PIN digests to their code",
     "number": "makes the lasting phone-number digests stored in SQL (worker only)",
+    "desk": "signs desk sessions and seals staff TOTP secrets (desk only: the web cannot forge)",
 }
 
 

@@ -82,11 +82,17 @@ ROLE_FILES: Mapping[Role, tuple[str, ...]] = {
         secret_file("number"),
         audit_file("worker"),
     ),
+    # The desk finds a typed case code by its digest (the code key) and shows each row's code from
+    # the web's copy (the session key), so listing the queue opens no sealed content; the contact
+    # public key seals the code of a case structured on the desk for the worker. It opens nothing
+    # a number is in.
     "desk": (
         private_file("report"),
         public_file("report"),
         public_file("contact"),
+        secret_file("session"),
         secret_file("code"),
+        secret_file("desk"),
         audit_file("desk"),
     ),
     "auditor": tuple(audit_file(role) for role in AUDIT_ROLES),
@@ -282,6 +288,10 @@ class KeyStore:
     def pseudonym_pepper(self) -> bytes:
         """Return the pepper of the daily caller pseudonyms (Redis only)."""
         return self.secret("pseudonym")
+
+    def desk_key(self) -> bytes:
+        """Return the desk's own secret: its session cookies and sealed TOTP secrets."""
+        return self.secret("desk")
 
     def code_key(self) -> bytes:
         """Return the key of case-code digests and of the keyed step of PIN digests."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 from service.messaging.delivery import DeliveryContext
 
 if TYPE_CHECKING:
-    from crypto import NumberHasher
+    from crypto import ContactSealer, NumberHasher
     from service.casework.assignment import AckDeadlines
     from service.casework.inbound_commands import InboundCommands
     from service.casework.texts import SmsTexts
@@ -33,3 +33,5 @@ class CaseworkContext(DeliveryContext, Protocol):
     def numbers(self) -> NumberHasher: ...
     @property
     def inbound(self) -> InboundCommands: ...
+    @property
+    def sealer(self) -> ContactSealer: ...

@@ -1,4 +1,4 @@
-"""Periodic maintenance: re-enqueue what was left behind, escalate overdue cases, assign orphans."""
+"""Periodic maintenance: re-enqueue what was left behind, escalate, assign orphans, alert."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import and_, exists, or_, select
 from service.casework.assignment import assign_new_case
 from service.casework.context import CaseworkContext
 from service.casework.escalation import escalate_overdue
+from service.casework.unheld_alerts import alert_unheld_cases
 from service.casework.vocab import OPEN_STATUSES
 from service.queueing.job_queue import QueueUnavailable
 from service.storage.casework_models import Assignment
@@ -35,6 +36,8 @@ def run_maintenance(ctx: CaseworkContext, *, reschedule: bool = True) -> None:
         ("sms", ctx.sms.sweep),
         ("deadlines", lambda: escalate_overdue(ctx)),
         ("orphans", lambda: assign_orphans(ctx)),
+        # After the orphans: tell coordinators about what still has nobody on duty.
+        ("unheld", lambda: alert_unheld_cases(ctx)),
     )
     for name, step in steps:
         try:

@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from service.casework.assignment import assign_new_case, reassign_case, reroute_completed_case
 from service.casework.contact_disclosure import disclose_contact
+from service.casework.desk_handoff import DESK_HANDOFF_JOB, alert_desk_assignment
 from service.casework.repeats import join_repeated_urgent
 from service.casework.reporter_updates import notify_reporter
+from service.casework.structured_contact import ATTACH_CONTACT_JOB, attach_inbox_contact
 from service.casework.undelivered import hand_over_undelivered
 from service.messaging.delivery import UNDELIVERED_ALERT_JOB
 from service.storage.models import OutboxJob
@@ -31,7 +33,8 @@ def handle_inbound_sms(context: CaseworkContext, inbound_id: int | None) -> None
 
 
 # Written by the intake (assign_case, case_located, case_completed), the SMS inbox
-# (handle_inbound_sms), the officer commands and the officer CLI (reassign_case). Each takes the
+# (handle_inbound_sms), the officer commands, the officer CLI (reassign_case) and the desk's case
+# file (desk_assigned, attach_inbox_contact and the others above). Each takes the
 # row's case id, but for those in BY_INBOUND_SMS, which take the row's inbound SMS id.
 BY_INBOUND_SMS = frozenset({"handle_inbound_sms"})
 HANDLERS: dict[str, Handler] = {
@@ -48,6 +51,8 @@ HANDLERS: dict[str, Handler] = {
     "disclose_contact": disclose_contact,
     # Written by the delivery path when an officer's alert failed for good.
     UNDELIVERED_ALERT_JOB: hand_over_undelivered,
+    DESK_HANDOFF_JOB: alert_desk_assignment,
+    ATTACH_CONTACT_JOB: attach_inbox_contact,
 }
 
 

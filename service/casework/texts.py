@@ -88,8 +88,18 @@ def load_texts() -> SmsTexts:
     files = {}
     for lang in LANGUAGES:
         raw = resources.files("service.casework").joinpath(f"{TEMPLATES}/sms.{lang}.json")
-        files[lang] = json.loads(raw.read_text(encoding="utf-8"))
+        files[lang] = json.loads(raw.read_text(encoding="utf-8"), object_pairs_hook=_unique_keys)
     return texts_from_files(files)
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A key written twice would silently keep only its last text: refuse the file instead."""
+    seen: dict[str, object] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise TextsInvalid(f"{key}: written twice")
+        seen[key] = value
+    return seen
 
 
 def texts_from_files(files: Mapping[str, Mapping[str, object]]) -> SmsTexts:

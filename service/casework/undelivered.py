@@ -104,7 +104,7 @@ def _alert_coordinators(
         row = ctx.outbound.add(
             db,
             recipient=officer_phone(ctx, coordinator),
-            body=ctx.texts.render(coordinator.lang, "officer.unheld", code=code),
+            body=ctx.texts.render(coordinator.lang, "officer.undelivered", code=code),
             purpose="coordinator_notice",
             audience=OFFICER,
             case_id=case.id,

@@ -92,6 +92,35 @@ REFERRAL_MOVES: Mapping[str, frozenset[str]] = {
     "accepted": frozenset({"service_received", "declined", "service_unavailable"}),
 }
 
+# Referral statuses that still wait for an outcome.
+OPEN_REFERRAL_STATUSES = frozenset({"proposed", "accepted"})
+
+# The moves a person makes by hand on the desk. "assigned" is set only by an assignment,
+# closing needs one of CLOSURE_REASONS, and only a closed case is reopened.
+STATUS_MOVES: Mapping[str, frozenset[str]] = {
+    "received": frozenset({CLOSED}),
+    "assigned": frozenset({"acknowledged", "in_contact", CLOSED}),
+    "acknowledged": frozenset({"in_contact", "referred", "follow_up", CLOSED}),
+    "in_contact": frozenset({"referred", "follow_up", CLOSED}),
+    "referred": frozenset({"follow_up", CLOSED}),
+    "follow_up": frozenset({CLOSED}),
+    CLOSED: frozenset({REOPENED}),
+    REOPENED: frozenset({"acknowledged", "in_contact", "referred", "follow_up", CLOSED}),
+}
+
+# Why a staff member opens sealed content or a free-text SMS (a code, never free text: the
+# audit log holds no words anyone typed).
+DISCLOSURE_REASONS = (
+    "contact_reporter",
+    "plan_referral",
+    "assess_safety",
+    "structure_report",
+    "supervision",
+    "correct_record",
+)
+# Why a free-text SMS is set aside without becoming a case.
+DISCARD_REASONS = ("not_a_report", "duplicate", "test_or_false", "officer_message", "unreadable")
+
 
 def role_for_help(help_code: str | None) -> str:
     """Return the officer role that fits a case's help code."""

@@ -12,6 +12,7 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 from config.settings import ConfigError, Settings
 from crypto import CryptoError, KeyFileMissing
 from service.cli.audit import audit as audit_commands
+from service.cli.desk import register as register_desk_commands
 from service.cli.errors import FriendlyGroup, missing_key_sentence
 from service.cli.keys import keys
 from service.cli.officers import register as register_casework_commands
@@ -51,6 +52,10 @@ def serve(host: str, port: int) -> None:
     _warn_if_nobody_can_take_cases(app)
     mode = "embedded defaults" if settings.embedded else "production settings"
     click.echo(f"Hands Off listening on http://{host}:{port}/ussd ({mode}, home {settings.home})")
+    if settings.embedded:
+        click.echo(
+            f"Desk: http://{host}:{port}/desk/ (first: handsoff staff add NAME --role coordinator)"
+        )
     # Threaded so a slow hop never blocks another; the access log is off (it would hold tokens).
     run_simple(host, port, app, threaded=True, request_handler=_QuietHandler)
 
@@ -148,6 +153,7 @@ register_casework_commands(main)
 main.add_command(worker)
 main.add_command(audit_commands)
 main.add_command(keys)
+register_desk_commands(main)
 
 if __name__ == "__main__":
     main()

@@ -7,10 +7,11 @@ and numbers are matched by keyed digest.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -84,7 +85,11 @@ class Referral(Base):
     number: Mapped[int] = mapped_column(Integer)
     service: Mapped[str] = mapped_column(String(24))
     status: Mapped[str] = mapped_column(String(24))
-    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    # Who recorded it: an officer by SMS, or a desk staff member (the desk's own staff table
+    # owns that id; kept as a plain integer, no foreign key, so this table does not depend on it).
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    staff_id: Mapped[int | None] = mapped_column(Integer)
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -96,7 +101,9 @@ class CaseNote(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    # An officer's note by SMS, or a desk staff member's (plain integer, see Referral).
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    staff_id: Mapped[int | None] = mapped_column(Integer)
     content_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -109,6 +116,7 @@ class CaseClosure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    staff_id: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(32))
     closed_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -186,8 +194,13 @@ class StructuringItem(Base):
     contact_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     contact_digest: Mapped[str] = mapped_column(String(64), index=True)
     lang: Mapped[str] = mapped_column(String(4))
+    # new, structured (became case_id), discarded (with discard_reason).
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     received_at: Mapped[datetime] = mapped_column(DateTime)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    staff_id: Mapped[int | None] = mapped_column(Integer)
+    discard_reason: Mapped[str | None] = mapped_column(String(24))
 
 
 class AuditEntry(Base):
@@ -222,3 +235,28 @@ class AuditHead(Base):
     # Sealed by the last writer's audit key over (seq, hash): cutting entries off the end shows.
     signer: Mapped[str | None] = mapped_column(String(8))
     seal: Mapped[str | None] = mapped_column(String(64))
+
+
+class CaseSeen(Base):
+    """When a desk staff member last looked at a case, to show them what changed since."""
+
+    __tablename__ = "case_seen"
+    __table_args__ = (UniqueConstraint("staff_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The desk's staff id as a plain integer: the staff table belongs to the desk, and a marker
+    # of a removed account is harmless.
+    staff_id: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class UnassignedAlert(Base):
+    """Coordinators were texted that nobody on duty holds this case (once per case)."""
+
+    __tablename__ = "unassigned_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    alerted_at: Mapped[datetime] = mapped_column(DateTime)
+    recipients: Mapped[int] = mapped_column(Integer)

@@ -76,6 +76,12 @@ class Case(Base):
     escalation_stopped_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # Optimistic concurrency: every ORM update adds one, and fails if another came first. The
+    # desk's case file compares it with the version its editor saw (service/desk/casefile).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    # SQLAlchemy reads this mapping once at class creation (ClassVar clashes with its typing).
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  # SQLAlchemy reads it as a plain dict
 
 
 class OutboxJob(Base):

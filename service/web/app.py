@@ -23,6 +23,10 @@ def create_app(settings: Settings, container: WebContainer | None = None) -> Fla
     app.extensions["handsoff.readiness"] = ReadinessProbe(built.engine, built.redis_client)
     app.register_blueprint(webhooks)
     app.register_blueprint(readiness)
+    if settings.embedded:
+        # One process holds every key on the embedded defaults, so a newcomer finds the desk
+        # at /desk/ with no set-up. A production web must never load the report private key.
+        _mount_desk(app, settings, app.extensions["handsoff"])
 
     # Liveness only: answers without touching SQL or Redis (/readyz checks those).
     @app.get("/healthz")
@@ -37,3 +41,11 @@ def create_app(settings: Settings, container: WebContainer | None = None) -> Fla
         return Response(f"{code}\n", status=code, mimetype="text/plain")
 
     return app
+
+
+def _mount_desk(app: Flask, settings: Settings, container: WebContainer) -> None:
+    from service.bootstrap.desk import build_desk
+    from service.desk.app import install_desk
+
+    # The desk's changes leave outbox rows; the in-process worker takes them at once.
+    install_desk(app, build_desk(settings, wake_worker=container.dispatcher.relay_waiting))

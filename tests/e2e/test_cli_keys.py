@@ -26,6 +26,7 @@ ALL_KEY_FILES = {
     "pseudonym.secret.json",
     "code.secret.json",
     "number.secret.json",
+    "desk.secret.json",
     "audit.web.json",
     "audit.worker.json",
     "audit.desk.json",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-import service.storage.casework_models  # noqa: F401 - registers the case-work tables on Base
+# Imported for their side effect: each registers its tables on Base (case work, the desk).
+import service.storage.casework_models
+import service.storage.desk_models  # noqa: F401  # registers the desk tables on Base
 from service.storage.models import Base
 
 connection = context.config.attributes["connection"]

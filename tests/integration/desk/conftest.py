@@ -20,6 +20,7 @@ from service.storage.casework_models import (
 )
 from service.storage.engine import make_engine, make_sessionmaker, upgrade_schema
 from service.storage.models import Case
+from tests.support.desk import DeskWorld, desk_world
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -148,3 +149,10 @@ class Seeder:
     def many(self, count: int, **fields: object) -> None:
         for _ in range(count):
             self.case(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def desk(tmp_path: Path, postgres_url: str) -> Iterator[DeskWorld]:
+    """The desk app on real PostgreSQL, with staff, officers and cases filed by the intake."""
+    with desk_world(tmp_path, postgres_url) as world:
+        yield world

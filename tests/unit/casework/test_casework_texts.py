@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from flows.lint import denied_words
@@ -96,3 +98,14 @@ def test_folding_to_gsm7_keeps_what_it_can_and_drops_accents_it_cannot() -> None
     assert fold_to_gsm7("Conceição Zambézia") == "Conceicao Zambézia"
     assert septets(fold_to_gsm7("Ngoênha 😀")) is not None
     assert officer_name("Maria da Conceição Fonseca Macuácua") == "Maria da Conceicao Fonse"
+
+
+def test_a_template_key_written_twice_is_refused_not_silently_replaced() -> None:
+    from service.casework.texts import TextsInvalid, _unique_keys
+
+    with pytest.raises(TextsInvalid, match=r"officer\.unheld: written twice"):
+        json.loads('{"officer.unheld": "a", "officer.unheld": "b"}', object_pairs_hook=_unique_keys)
+    assert json.loads('{"a": "1", "b": "2"}', object_pairs_hook=_unique_keys) == {
+        "a": "1",
+        "b": "2",
+    }

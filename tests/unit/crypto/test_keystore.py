@@ -32,6 +32,7 @@ SECRET_FILES = {
     "pseudonym.secret.json",
     "code.secret.json",
     "number.secret.json",
+    "desk.secret.json",
 }
 ALL_FILES = {
     "report.public.json",
@@ -333,9 +334,14 @@ def test_generate_adds_audit_keys_to_a_full_folder_made_before_them(store: KeySt
 
 # What each role must never hold (docs/keys.md); every one of these is refused by name.
 NEVER = {
-    "web": {"report.private.json", "contact.private.json", "number.secret.json"},
-    "worker": {"report.private.json", "session.secret.json"},
-    "desk": {"contact.private.json", "number.secret.json", "session.secret.json"},
+    "web": {
+        "report.private.json",
+        "contact.private.json",
+        "number.secret.json",
+        "desk.secret.json",
+    },
+    "worker": {"report.private.json", "session.secret.json", "desk.secret.json"},
+    "desk": {"contact.private.json", "number.secret.json", "pseudonym.secret.json"},
 }
 
 
