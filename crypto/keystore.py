@@ -59,7 +59,7 @@ def audit_file(role: AuditRole) -> str:
     return f"audit.{role}.json"
 
 
-# Least privilege per process (DESIGN.md, docs/keys.md). The internet-facing web holds no private
+# Least privilege per process (docs/architecture.md, docs/keys.md). The internet-facing web holds no private
 # key and no key that can reverse a digest stored in SQL (the number key); the worker opens
 # contacts and seals what it receives to the desk, never opens a report; the desk opens reports.
 # Each of the three seals audit entries with its own audit key (which opens nothing); the auditor

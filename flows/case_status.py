@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-# The four neutral words a reporter may see (DOMAIN.md): text keys `status.<word>` on USSD and
+# The four neutral words a reporter may see (docs/domain.md): text keys `status.<word>` on USSD and
 # `reporter.<word>` in SMS. "handled" is shown as "being handled".
 RECEIVED_WORD = "received"
 HANDLED_WORD = "handled"
@@ -42,7 +42,7 @@ class CaseStatus:
     is_early: bool
 
 
-# DOMAIN.md: received → assigned → acknowledged → in contact → referred → follow-up → closed
+# docs/domain.md: received → assigned → acknowledged → in contact → referred → follow-up → closed
 # (reopened possible).
 STATUS_TABLE: Mapping[str, CaseStatus] = {
     row.name: row

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-# Incident subtype -> GBVIMS core type (DOMAIN.md, Vocabularies).
+# Incident subtype -> GBVIMS core type (docs/domain.md, Vocabularies).
 GBV_TYPES: Mapping[str, str] = {
     "rape": "Rape",
     # Consent was given only with a condom, so sex without it is non-consensual penetration.
@@ -69,7 +69,7 @@ CONTACTS = frozenset({"sms", "call", "none"})
 WHEN_DAYS: Mapping[str, int] = {
     "today": 0, "yesterday": 1, "days_2_3": 3, "days_4_5": 5, "this_week": 7,
 }  # fmt: skip
-# Exposure up to 72 hours ago: PEP can still start (DOMAIN.md, Health).
+# Exposure up to 72 hours ago: PEP can still start (docs/domain.md, Health).
 PEP_WHEN = frozenset({"today", "yesterday", "days_2_3"})
 # Up to 120 hours ago: emergency contraception can still work.
 EC_WHEN = PEP_WHEN | {"days_4_5"}

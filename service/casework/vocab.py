@@ -31,7 +31,7 @@ HEALTH_LIAISON = "health_liaison"
 COORDINATOR = "coordinator"
 ROLES = (POLICE_LIAISON, PSYCHOSOCIAL, PARALEGAL, HEALTH_LIAISON, COORDINATOR)
 
-# Province code -> display name (DOMAIN.md). Display names are accepted on the command line too.
+# Province code -> display name (docs/domain.md). Display names are accepted on the command line too.
 PROVINCES: Mapping[str, str] = {
     "maputo_cidade": "Maputo Cidade",
     "maputo_provincia": "Maputo Província",
@@ -59,7 +59,7 @@ ROLE_FOR_HELP: Mapping[str, str] = {
     "none": PSYCHOSOCIAL,
 }
 
-# Closure reasons (DOMAIN.md), numbered as officers type them (FIM <code> <n>): needs met;
+# Closure reasons (docs/domain.md), numbered as officers type them (FIM <code> <n>): needs met;
 # reporter withdrew; lost contact after several attempts; transferred; duplicate; test/false;
 # reporter declined services; closed for the reporter's safety.
 CLOSURE_REASONS = (

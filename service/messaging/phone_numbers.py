@@ -8,7 +8,7 @@ import phonenumbers
 
 # Longer than any number anyone types, even with spaces and dashes: refused before parsing.
 MAX_INPUT_LENGTH = 32
-# +258 8[2-7] and seven digits: every Mozambican mobile, already in E.164 (DOMAIN.md).
+# +258 8[2-7] and seven digits: every Mozambican mobile, already in E.164 (docs/domain.md).
 _MOZAMBICAN_MOBILE_E164 = re.compile(r"\+2588[2-7]\d{7}")
 
 

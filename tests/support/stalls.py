@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-# The aggregator ends a USSD session whose reply takes longer than about this (DOMAIN.md).
+# The aggregator ends a USSD session whose reply takes longer than about this (docs/domain.md).
 AGGREGATOR_PATIENCE_SECONDS = 10.0
 
 

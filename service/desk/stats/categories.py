@@ -26,7 +26,7 @@ SUBTYPE_GROUP_OF: Mapping[str, str] = {
 }
 SUBTYPE_GROUPS: tuple[str, ...] = (*dict.fromkeys(SUBTYPE_GROUP_OF.values()), NOT_RECORDED)
 
-# Case.perpetrator -> perpetrator group code. "Police abuse" is a group, as DOMAIN.md asks.
+# Case.perpetrator -> perpetrator group code. "Police abuse" is a group, as docs/domain.md asks.
 PERPETRATOR_GROUP_OF: Mapping[str, str] = {
     "client": "client",
     "partner": "partner",
