@@ -59,9 +59,10 @@ def audit_file(role: AuditRole) -> str:
     return f"audit.{role}.json"
 
 
-# Least privilege per process (docs/architecture.md, docs/keys.md). The internet-facing web holds no private
-# key and no key that can reverse a digest stored in SQL (the number key); the worker opens
-# contacts and seals what it receives to the desk, never opens a report; the desk opens reports.
+# Least privilege per process (docs/architecture.md, docs/keys.md). The internet-facing web
+# holds no private key and no key that can reverse a digest stored in SQL (the number key); the
+# worker opens contacts and seals what it receives to the desk, never opens a report; the desk
+# opens reports.
 # Each of the three seals audit entries with its own audit key (which opens nothing); the auditor
 # (who runs `handsoff audit verify`) holds the three audit keys and nothing else.
 ROLE_FILES: Mapping[Role, tuple[str, ...]] = {

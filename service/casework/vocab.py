@@ -31,7 +31,8 @@ HEALTH_LIAISON = "health_liaison"
 COORDINATOR = "coordinator"
 ROLES = (POLICE_LIAISON, PSYCHOSOCIAL, PARALEGAL, HEALTH_LIAISON, COORDINATOR)
 
-# Province code -> display name (docs/domain.md). Display names are accepted on the command line too.
+# Province code -> display name (docs/domain.md). Display names are accepted on the command
+# line too.
 PROVINCES: Mapping[str, str] = {
     "maputo_cidade": "Maputo Cidade",
     "maputo_provincia": "Maputo Província",
