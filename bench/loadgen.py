@@ -181,7 +181,7 @@ class Connection:
 class Target:
     """Where to send hops and what a good answer looks like."""
 
-    name: str  # "service" or "floor"
+    name: str  # "service", "floor" or "floor / <server>" (answers "CON hello"), "reference / ..."
     port: int
     token: str
     journey: str = "plain"
@@ -196,7 +196,7 @@ def check(target: Target, index: int, last: bool, status: int, body: str) -> str
     """The kind of error in this answer, or None when it is what the aggregator should get."""
     if status != 200:
         return f"http_{status}"
-    if target.name == "floor":
+    if target.name.split(" /")[0] == "floor":
         return None if body == "CON hello" else "wrong_screen"
     if last:
         if not body.startswith("END "):

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-RATIO_TARGET = 0.8
+# Issue 12: at least the fixed floor's hops/s (Flask + one Redis GET/SET under gunicorn with 2
+# sync workers) at 2 and 8 sessions in flight; the latency targets at 8.
+RATIO_TARGET = 1.0
+RATIO_SESSIONS = (2, 8)
 P99_TARGET_MS = 10.0
 SUBMIT_P99_TARGET_MS = 25.0
-TARGET_SESSIONS = 16
+TARGET_SESSIONS = 8
 
 
 def evaluate_targets(run: dict[str, Any]) -> list[dict[str, Any]]:
@@ -16,13 +19,15 @@ def evaluate_targets(run: dict[str, Any]) -> list[dict[str, Any]]:
     targets: list[dict[str, Any]] = []
     for level in run["levels"]:
         n = level["sessions"]
-        targets.append(
-            {
-                "target": f"hops/s >= {RATIO_TARGET} x floor at {n} sessions (median of slices)",
-                "value": level["ratio_median"],
-                "met": level["ratio_median"] >= RATIO_TARGET,
-            }
-        )
+        if n in RATIO_SESSIONS:
+            targets.append(
+                {
+                    "target": f"hops/s >= {RATIO_TARGET} x the fixed floor at {n} sessions "
+                    "(median of rounds)",
+                    "value": level["ratio_median"],
+                    "met": level["ratio_median"] >= RATIO_TARGET,
+                }
+            )
         if n == TARGET_SESSIONS:
             service = level["service"]
             targets.append(

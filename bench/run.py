@@ -14,27 +14,24 @@ import os
 import platform
 import shlex
 import signal
-import statistics
 import subprocess
 import sys
-import time
-from contextlib import ExitStack
-from dataclasses import dataclass, field
+from contextlib import ExitStack, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import loadgen, report, worker_sms
+from bench import compare, loadgen, report, worker_sms
+from bench.servers import ServerSpecError
 from bench.stack import (
     FLOOR_APP,
     REPO,
     SERVICE_APP,
     Backends,
     BenchError,
-    Server,
     ServerSpec,
-    cpu_seconds,
+    free_port,
     provision,
     start_server,
     teardown,
@@ -49,7 +46,7 @@ class Interrupted(BaseException):
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
-    p.add_argument("--sessions", default="2,16", help="sessions in flight, comma-separated")
+    p.add_argument("--sessions", default="2,8,16", help="sessions in flight, comma-separated")
     p.add_argument("--duration", type=float, default=20.0, help="seconds measured per level")
     p.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each")
     p.add_argument(
@@ -63,6 +60,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="procfile",
         help="comma-separated: procfile (the Procfile's web line), sync:W, gthread:WxT, "
         "waitress:T; the first is the headline",
+    )
+    p.add_argument(
+        "--no-floors",
+        dest="floors",
+        action="store_false",
+        help="measure the floor only under the baseline server (gunicorn sync -w2)",
+    )
+    p.add_argument(
+        "--no-node",
+        dest="node",
+        action="store_false",
+        help="leave out the Node.js reference (bench/node_reference)",
     )
     p.add_argument("--journey", choices=sorted(loadgen.JOURNEYS), default="plain")
     p.add_argument(
@@ -116,12 +125,11 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "kernel": platform.release(),
     }
-    try:
-        import gunicorn
+    from importlib import metadata
 
-        info["gunicorn"] = gunicorn.__version__
-    except ImportError:
-        pass
+    for package in ("gunicorn", "granian", "gevent", "uwsgi", "waitress", "flask", "werkzeug"):
+        with suppress(metadata.PackageNotFoundError):
+            info[package] = metadata.version(package)
     try:
         import psycopg
 
@@ -149,114 +157,67 @@ def git_state() -> dict[str, Any]:
     return {"commit": git("rev-parse", "--short", "HEAD"), "service_tree_dirty": bool(dirty)}
 
 
-@dataclass
-class Slices:
-    """The measured slices of one app at one concurrency, merged, with CPU accounting."""
-
-    recorder: loadgen.Recorder
-    server_cpu: float = 0.0
-    own_cpu: float = 0.0
-    busy_cpu: float = 0.0
-    hops_per_s: list[float] = field(default_factory=list)
-
-    def summary(self) -> dict[str, Any]:
-        summary = self.recorder.summary()
-        hops = max(int(summary["hops"]), 1)
-        elapsed = self.recorder.elapsed
-        summary["slices_hops_per_s"] = self.hops_per_s
-        summary["server_cpu_ms_per_hop"] = round(self.server_cpu * 1000 / hops, 3)
-        summary["server_cpu_cores"] = round(self.server_cpu / elapsed, 2)
-        summary["loadgen_cpu_ms_per_hop"] = round(self.own_cpu * 1000 / hops, 3)
-        # Whole machine, in cores: server + load generator + PostgreSQL + Redis + anything else.
-        summary["machine_busy_cores"] = round(self.busy_cpu / elapsed, 2)
-        summary["other_cores"] = round(
-            (self.busy_cpu - self.server_cpu - self.own_cpu) / elapsed, 2
-        )
-        return summary
-
-
-def measure_slice(
-    server: Server, target: loadgen.Target, n: int, seconds: float, into: Slices
-) -> None:
-    """One measured slice of one app, added to `into`."""
-    import psutil
-
-    pids = server.pids()
-    server_cpu = cpu_seconds(pids)
-    own = time.process_time()
-    system = psutil.cpu_times()
-    recorder = loadgen.run(target, n, seconds)
-    after = psutil.cpu_times()
-    into.server_cpu += cpu_seconds(pids) - server_cpu
-    into.own_cpu += time.process_time() - own
-    into.busy_cpu += (after.user + after.system + after.nice) - (
-        system.user + system.system + system.nice
-    )
-    into.hops_per_s.append(round(len(recorder.latencies) / recorder.elapsed, 1))
-    into.recorder.merge(recorder)
-
-
-def measure_level(
-    service: Server, floor: Server, token: str, n: int, args: argparse.Namespace
+def run_comparison(
+    specs: list[ServerSpec], backends: Backends, levels: list[int], args: argparse.Namespace
 ) -> dict[str, Any]:
-    """Floor and service at one concurrency, in alternating slices (F S, S F, ...).
-
-    Other work on the machine comes and goes; slices next to each other in time see about the
-    same background, so the median of the per-pair ratios is the robust figure.
-    """
-    targets = {
-        app.name: loadgen.Target(app.name, app.port, token, args.journey, args.think_ms / 1000)
-        for app in (floor, service)
-    }
-    hops = loadgen.hops_per_session(args.journey)
-    results = {name: Slices(loadgen.Recorder(hops)) for name in targets}
-    if args.warmup > 0:
-        for app in (floor, service):
-            loadgen.run(targets[app.name], n, args.warmup)
-    count = max(1, round(args.duration / args.slice))
-    seconds = args.duration / count
-    ratios = []
-    for i in range(count):
-        order = (floor, service) if i % 2 == 0 else (service, floor)
-        for app in order:
-            measure_slice(app, targets[app.name], n, seconds, results[app.name])
-        ratios.append(
-            round(results["service"].hops_per_s[-1] / max(results["floor"].hops_per_s[-1], 1e-9), 3)
-        )
-    floor_summary = results["floor"].summary()
-    service_summary = results["service"].summary()
-    return {
-        "sessions": n,
-        "floor": floor_summary,
-        "service": service_summary,
-        "ratio_hops": round(
-            service_summary["hops_per_s"] / max(floor_summary["hops_per_s"], 1e-9), 3
-        ),
-        "ratio_slices": ratios,
-        "ratio_median": round(statistics.median(ratios), 3),
-    }
-
-
-def run_server(
-    spec: ServerSpec, backends: Backends, levels: list[int], args: argparse.Namespace
-) -> dict[str, Any]:
+    """Start every contender, then measure them side by side at each level (bench/compare.py)."""
     with ExitStack() as stack:
-        service = start_server("service", SERVICE_APP, spec, backends)
-        stack.callback(service.stop)
-        floor = start_server("floor", FLOOR_APP, spec, backends)
-        stack.callback(floor.stop)
-        result: dict[str, Any] = {
-            "server": spec.label,
-            "spec": f"{spec.kind}:{spec.workers}x{spec.threads}",
-            "journey": args.journey,
-            "hops_per_session": loadgen.hops_per_session(args.journey),
-            "think_ms": args.think_ms,
-            "levels": [],
-        }
+        contenders: list[compare.Contender] = []
+        services: list[compare.Contender] = []
+
+        def add(role: str, app: str, spec: ServerSpec) -> compare.Contender:
+            server = start_server(role, app, spec, backends)
+            stack.callback(server.stop)
+            contender = compare.Contender(
+                f"{role} / {spec.label}", role, spec.label, server.port, server.pids
+            )
+            contenders.append(contender)
+            return contender
+
+        baseline_spec = ServerSpec.parse("sync:2")
+        baseline = add("floor", FLOOR_APP, baseline_spec)
+        for spec in specs:
+            services.append(add("service", SERVICE_APP, spec))
+            if args.floors and spec.key != baseline_spec.key:
+                add("floor", FLOOR_APP, spec)
+        notes = []
+        if args.node:
+            reference = node_contender(stack, backends, notes)
+            if reference is not None:
+                contenders.append(reference)
+        comparison = []
         for n in levels:
-            print(f"  {spec.label}: {n} sessions in flight, floor and service ...", flush=True)
-            result["levels"].append(measure_level(service, floor, backends.token, n, args))
-        return result
+            print(f"  {n} sessions in flight: {len(contenders)} contenders ...", flush=True)
+            comparison.append(
+                compare.measure_level(contenders, baseline.name, backends.token, n, args)
+            )
+        return {
+            "baseline": baseline.name,
+            "levels": comparison,
+            "runs": compare.service_runs(comparison, services, args),
+            "notes": notes,
+        }
+
+
+def node_contender(
+    stack: ExitStack, backends: Backends, notes: list[str]
+) -> compare.Contender | None:
+    """The Node.js reference (bench/node_reference), or None with a note saying why not."""
+    try:
+        from bench import node_reference
+    except ImportError:
+        notes.append("Node.js reference: bench/node_reference.py is missing")
+        return None
+    reason = node_reference.unavailable()
+    if reason is not None:
+        notes.append(f"Node.js reference not measured: {reason}")
+        print(f"note: {notes[-1]}")
+        return None
+    server = stack.enter_context(
+        node_reference.running(port=free_port(), redis_url=backends.redis_url, token=backends.token)
+    )
+    label = node_reference.LABEL
+    return compare.Contender(f"reference / {label}", "reference", label, server.port, server.pids)
 
 
 def time_limit(args: argparse.Namespace, levels: list[int], servers: int) -> int:
@@ -265,7 +226,8 @@ def time_limit(args: argparse.Namespace, levels: list[int], servers: int) -> int
     if args.soak:
         seconds += args.minutes * 60 + 120
     elif not args.no_load:
-        seconds += servers * (30 + len(levels) * 2 * (args.warmup + args.duration + 15))
+        contenders = 2 + 2 * servers
+        seconds += 30 * contenders + len(levels) * contenders * (args.warmup + args.duration + 5)
         seconds += 0 if args.no_worker else args.worker_seconds + 180
     if args.profile:
         seconds += 60 + args.profile_journeys * 2
@@ -278,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     levels = [int(x) for x in args.sessions.split(",") if x.strip()]
     try:
         specs = [ServerSpec.parse(s) for s in args.servers.split(",") if s.strip()]
-    except BenchError as error:
+    except (BenchError, ServerSpecError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     output = args.output or RESULTS / ("soak.json" if args.soak else "latest.json")
@@ -329,9 +291,14 @@ def main(argv: list[str] | None = None) -> int:
             )
             print_soak(results["soak"])
         elif not args.no_load:
-            results["runs"] = [run_server(spec, backends, levels, args) for spec in specs]
+            comparison = run_comparison(specs, backends, levels, args)
+            results["comparison"] = comparison
+            results["runs"] = comparison["runs"]
             for run in results["runs"]:
                 print_run(run)
+            compare.print_comparison(comparison["levels"])
+            for note in comparison["notes"]:
+                print(f"note: {note}")
             results["targets"] = report.evaluate_targets(results["runs"][0])
             report.print_servers(results["runs"])
             report.print_targets(results["targets"])
@@ -362,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
                 top=args.profile_top,
                 journey=args.journey,
             )
-    except BenchError as error:
+    except (BenchError, ServerSpecError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except Interrupted as stop:

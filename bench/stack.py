@@ -6,10 +6,8 @@ process group and stopped by that group's id, the schema is dropped, the Redis d
 
 from __future__ import annotations
 
-import functools
 import os
 import secrets
-import shlex
 import shutil
 import signal
 import socket
@@ -24,11 +22,13 @@ from pathlib import Path
 import psycopg
 import redis
 
+from bench.servers import SERVICE_APP, ServerSpec, missing_program, server_argv
+
+__all__ = ["SERVICE_APP", "ServerSpec"]
+
 REPO = Path(__file__).resolve().parent.parent
-PROCFILE = REPO / "Procfile"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_HOST = "redis://127.0.0.1:6379"
-SERVICE_APP = "service.web.wsgi:app"
 FLOOR_APP = "bench.floor_app:app"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
@@ -172,112 +172,6 @@ def free_port() -> int:
         return port
 
 
-@dataclass(frozen=True)
-class ServerSpec:
-    """How to serve a WSGI app: gunicorn sync, gunicorn gthread, or waitress."""
-
-    kind: str  # "sync" | "gthread" | "waitress"
-    workers: int
-    threads: int
-
-    @property
-    def label(self) -> str:
-        if self.kind == "sync":
-            return f"gunicorn sync -w{self.workers}"
-        if self.kind == "gthread":
-            return f"gunicorn gthread -w{self.workers} -t{self.threads}"
-        return f"waitress --threads={self.threads}"
-
-    @classmethod
-    def parse(cls, text: str) -> ServerSpec:
-        """`procfile`, `sync:4`, `gthread:2x4`, `waitress:8`."""
-        text = text.strip()
-        if text == "procfile":
-            return procfile_spec()
-        kind, _, size = text.partition(":")
-        try:
-            if kind == "sync":
-                return cls("sync", int(size or "2"), 1)
-            if kind == "gthread":
-                workers, _, threads = (size or "2x4").partition("x")
-                return cls("gthread", int(workers), int(threads or "4"))
-            if kind == "waitress":
-                return cls("waitress", 1, int(size or "8"))
-        except ValueError:
-            pass
-        raise BenchError(
-            f"unknown server spec {text!r} (procfile, sync:N, gthread:WxT, waitress:T)"
-        )
-
-
-def procfile_web_args() -> list[str]:
-    """The gunicorn options of the Procfile's `web` line, without the program and the app."""
-    for line in PROCFILE.read_text().splitlines():
-        if line.startswith("web:"):
-            argv = shlex.split(line[len("web:") :])
-            if not argv or argv[0] != "gunicorn":
-                raise BenchError("the Procfile's web line does not run gunicorn")
-            return [a for a in argv[1:] if a != SERVICE_APP]
-    raise BenchError("the Procfile has no web line")
-
-
-def procfile_spec() -> ServerSpec:
-    args = procfile_web_args()
-    workers, threads, worker_class = 1, 1, "sync"
-    for i, arg in enumerate(args[:-1]):
-        if arg in ("--workers", "-w"):
-            workers = int(args[i + 1])
-        elif arg == "--threads":
-            threads = int(args[i + 1])
-        elif arg in ("--worker-class", "-k"):
-            worker_class = args[i + 1]
-    if threads > 1 and worker_class == "sync":
-        worker_class = "gthread"  # What gunicorn does with --threads > 1.
-    return ServerSpec(worker_class, workers, threads)
-
-
-def gunicorn_argv(spec: ServerSpec, app: str, port: int, access_log: Path) -> list[str]:
-    """The Procfile's web command, with the worker model of `spec`, bound to loopback."""
-    base = procfile_web_args()
-    kept: list[str] = []
-    skip = False
-    for i, arg in enumerate(base):
-        if skip:
-            skip = False
-            continue
-        if arg in ("--workers", "-w", "--threads", "--worker-class", "-k", "--bind", "-b"):
-            skip = True
-            continue
-        if arg == "--access-logfile":
-            kept += [arg, str(access_log)]
-            skip = i + 1 < len(base)
-            continue
-        kept.append(arg)
-    argv = [sys.executable, "-m", "gunicorn", *kept, "--bind", f"127.0.0.1:{port}"]
-    # Gunicorn >= 24 opens a control socket at one fixed path per user; two bench servers (or a
-    # developer's own gunicorn) would fight over it. It plays no part in serving requests.
-    if _gunicorn_has_control_socket():
-        argv += ["--no-control-socket"]
-    argv += ["--workers", str(spec.workers)]
-    if spec.kind == "gthread":
-        argv += ["--worker-class", "gthread", "--threads", str(spec.threads)]
-    else:
-        argv += ["--worker-class", "sync"]
-    return [*argv, app]
-
-
-@functools.cache
-def _gunicorn_has_control_socket() -> bool:
-    run = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return "--no-control-socket" in run.stdout
-
-
 @dataclass
 class Server:
     """A running server process (its own process group) on a loopback port."""
@@ -329,17 +223,10 @@ def start_server(name: str, app: str, spec: ServerSpec, backends: Backends) -> S
     logs = backends.home / "logs"
     logs.mkdir(exist_ok=True)
     log_path = logs / f"{name}-{port}.log"
-    if spec.kind == "waitress":
-        argv = [
-            sys.executable,
-            "-m",
-            "waitress",
-            f"--listen=127.0.0.1:{port}",
-            f"--threads={spec.threads}",
-            app,
-        ]
-    else:
-        argv = gunicorn_argv(spec, app, port, logs / f"{name}-{port}.access.log")
+    missing = missing_program(spec)
+    if missing:
+        raise BenchError(f"{spec.label}: {missing}")
+    argv = server_argv(spec, app, port, logs)
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             argv,
