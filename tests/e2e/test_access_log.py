@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import requests
 
 from tests.support.apps import production_settings
+from tests.support.procfile import procfile_argv, procfile_workers, wait_for_workers
 from tests.support.services import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,15 +23,6 @@ DIAL = {
     "phoneNumber": "+258841239999",
     "text": "",
 }
-
-
-def procfile_command(process: str) -> list[str]:
-    """The command the Procfile runs for one process, as a list of arguments."""
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        name, _, command = line.partition(":")
-        if name.strip() == process:
-            return shlex.split(command)
-    raise AssertionError(f"no {process} line in the Procfile")
 
 
 @contextmanager
@@ -80,13 +71,10 @@ def test_the_procfile_web_access_log_has_paths_and_no_query_strings(
     }
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    gunicorn = procfile_command("web")
-    assert gunicorn[0] == "gunicorn"
-    # The Procfile's own options; then one worker on a spare port (later options win), and no
-    # control socket (gunicorn puts it in the home folder, shared by every run on the machine).
-    args = [sys.executable, "-m", "gunicorn", *gunicorn[1:], "--bind", f"127.0.0.1:{port}"]
+    # The Procfile's own command and options (granian), on loopback on a spare port.
     log = tmp_path / "web.log"
-    with running([*args, "--workers", "1", "--no-control-socket"], env, log, url):
+    with running(procfile_argv("web", port), env, log, url):
+        wait_for_workers(lambda: log.read_text(errors="replace"), procfile_workers("web"))
         reply = requests.post(f"{url}/ussd", params={"token": webhook_token}, data=DIAL, timeout=10)
         assert reply.status_code == 200 and reply.text.startswith("CON ")
         text = wait_for_line(log, "POST /ussd")

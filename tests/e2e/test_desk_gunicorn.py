@@ -1,15 +1,13 @@
-"""The Procfile's gunicorn, run for real: its own logs never hold the webhook token, and its
-access log says nothing about response sizes."""
+"""The Procfile's desk line (gunicorn), run for real: gunicorn's own logs pass through the
+redaction filter, and its access log names neither the page nor its size."""
 
 from __future__ import annotations
 
 import os
 import re
-import shlex
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,21 +16,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.apps import production_settings
+from tests.support.desk import desk_settings
+from tests.support.procfile import REPO, procfile_argv
 from tests.support.services import free_port
 
-REPO = Path(__file__).resolve().parents[2]
-# An access line of the Procfile's format: address, "METHOD path", status, milliseconds.
-ACCESS_LINE = re.compile(r'^127\.0\.0\.1 "(GET|POST) (/\S*)" (\d{3}) ms=(\d+)$')
-
-
-def procfile_web_argv() -> list[str]:
-    for line in (REPO / "Procfile").read_text().splitlines():
-        if line.startswith("web:"):
-            argv = shlex.split(line[len("web:") :])
-            assert argv[0] == "gunicorn"
-            return [sys.executable, "-m", "gunicorn", *argv[1:]]
-    raise AssertionError("the Procfile has no web line")
+# An access line of the desk's format: address, "METHOD" (no path: a case page's id would
+# tell who read which case), status, milliseconds.
+ACCESS_LINE = re.compile(r'^127\.0\.0\.1 "(GET|POST)" (\d{3}) ms=(\d+)$')
+SECRET = "token=Zq8ydXk3Jw0pLm5Nc7Vb"  # what a bad link or a bad proxy might put in a line
+NUMBER = "+258841230099"
 
 
 @dataclass
@@ -47,22 +39,20 @@ class Gunicorn:
 
 
 @pytest.fixture
-def gunicorn(
-    tmp_path: Path, postgres_url: str, redis_url: str, webhook_token: str
-) -> Iterator[Gunicorn]:
-    settings = production_settings(tmp_path / "home", postgres_url, redis_url, webhook_token)
+def gunicorn(tmp_path: Path, postgres_url: str) -> Iterator[Gunicorn]:
+    settings = desk_settings(tmp_path / "home", postgres_url)
     port = free_port()
     env = {
         **os.environ,
         "HANDSOFF_HOME": str(settings.home),
         "DATABASE_URL": postgres_url,
-        "REDIS_URL": redis_url,
-        "WEBHOOK_TOKEN": webhook_token,
         # Where gunicorn would put its control socket (~/.gunicorn/): the Procfile turns it off.
         "HOME": str(tmp_path / "home-dir"),
     }
-    argv = [*procfile_web_argv()[:-1], "--bind", f"127.0.0.1:{port}"]
-    argv.append(procfile_web_argv()[-1])
+    for name in ("WEBHOOK_TOKEN", "REDIS_URL"):
+        env.pop(name, None)
+    argv = procfile_argv("desk", port)
+    assert argv[2] == "gunicorn", argv
     out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
@@ -101,18 +91,18 @@ def send_raw(port: int, request: bytes) -> bytes:
     return answer
 
 
-def test_malformed_requests_carrying_the_token_never_put_it_in_gunicorns_logs(
-    gunicorn: Gunicorn, webhook_token: str
+def test_malformed_requests_never_put_a_secret_or_a_number_in_gunicorns_logs(
+    gunicorn: Gunicorn,
 ) -> None:
-    token = webhook_token.encode()
+    secret, number = SECRET.encode(), NUMBER.encode()
     malformed = [
         # Two parts instead of three: gunicorn quotes the whole line.
-        b"GET /ussd?token=" + token + b"\r\n\r\n",
-        # An unencoded space before the token: the rest reads as the HTTP version, quoted.
-        b"POST /ussd?text=a b&token=" + token + b" HTTP/1.1\r\nHost: x\r\n\r\n",
-        b"POST /ussd?text=a b&TOKEN%3D" + token + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /desk/cases?" + secret + b"&n=" + number + b"\r\n\r\n",
+        # An unencoded space: the rest reads as the HTTP version, quoted.
+        b"POST /desk/cases?q=a b&" + secret + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"POST /desk/cases?q=a b&n=" + number + b" HTTP/1.1\r\nHost: x\r\n\r\n",
         # A control character in the target: the whole line again.
-        b"GET /ussd?token=" + token + b"\x7f HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /desk/cases?" + secret + b"\x7f HTTP/1.1\r\nHost: x\r\n\r\n",
     ]
     for request in malformed:
         assert send_raw(gunicorn.port, request).startswith(b"HTTP/1.1 400")
@@ -120,29 +110,18 @@ def test_malformed_requests_carrying_the_token_never_put_it_in_gunicorns_logs(
     time.sleep(0.5)  # gunicorn writes its log lines after answering
     logs = gunicorn.logs()
     assert logs.count("Invalid request from ip=") == len(malformed)  # the lines were logged
-    assert webhook_token not in logs, logs
-    assert webhook_token[8:20] not in logs  # not even a piece of it
+    assert SECRET.split("=")[1] not in logs, logs
+    assert NUMBER[1:] not in logs and NUMBER[4:] not in logs, logs
 
 
-def test_the_access_log_drops_response_sizes_and_query_strings(
-    gunicorn: Gunicorn, webhook_token: str
-) -> None:
-    dial = {
-        "sessionId": "ATUid_gunicorn",
-        "serviceCode": "*123#",
-        "phoneNumber": "+258841230099",
-        "networkCode": "63902",
-        "text": "",
-    }
-    answer = requests.post(
-        gunicorn.url + "/ussd", params={"token": webhook_token}, data=dial, timeout=10
-    )
-    assert answer.status_code == 200
+def test_the_desk_access_log_has_no_path_no_query_string_and_no_size(gunicorn: Gunicorn) -> None:
+    # Plain HTTP without the TLS proxy: a production desk refuses it (403); logged all the same.
+    answer = requests.get(gunicorn.url + "/desk/login", params={"n": NUMBER}, timeout=10)
+    assert answer.status_code == 403 and "HTTPS" in answer.text
 
     time.sleep(0.5)
-    access = [ACCESS_LINE.match(line) for line in gunicorn.stdout.read_text().splitlines()]
-    ussd = [found for found in access if found and found.group(2) == "/ussd"]
-    assert [(found.group(1), found.group(3)) for found in ussd] == [("POST", "200")], (
-        gunicorn.logs()
-    )
-    assert webhook_token not in gunicorn.logs()
+    lines = gunicorn.stdout.read_text().splitlines()
+    access = [ACCESS_LINE.match(line) for line in lines]
+    assert [found.groups()[:2] for found in access if found][-1] == ("GET", "403"), lines
+    assert all(access), lines
+    assert NUMBER[4:] not in gunicorn.logs()
