@@ -185,10 +185,11 @@ def node_server(
 
 @contextlib.contextmanager
 def _floor(port: int, redis_url: str, log_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """bench/floor_app.py under the Procfile's gunicorn line, for a ratio in --check."""
-    from bench.stack import FLOOR_APP, REPO, gunicorn_argv, procfile_spec
+    """bench/floor_app.py under the fixed floor's server (gunicorn, 2 sync workers), for --check."""
+    from bench.servers import ServerSpec, gunicorn_argv
+    from bench.stack import FLOOR_APP, REPO
 
-    argv = gunicorn_argv(procfile_spec(), FLOOR_APP, port, log_dir / "floor.access.log")
+    argv = gunicorn_argv(ServerSpec.parse("sync:2"), FLOOR_APP, port, log_dir / "floor.access.log")
     env = {**os.environ, "REDIS_URL": redis_url, "PYTHONPATH": str(REPO)}
     with (log_dir / "floor.log").open("wb") as log_file:
         process = subprocess.Popen(
