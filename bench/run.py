@@ -213,10 +213,12 @@ def node_contender(
         notes.append(f"Node.js reference not measured: {reason}")
         print(f"note: {notes[-1]}")
         return None
+    logs = backends.home / "logs"
+    logs.mkdir(exist_ok=True)
     server = stack.enter_context(
-        node_reference.running(port=free_port(), redis_url=backends.redis_url, token=backends.token)
+        node_reference.node_server(free_port(), backends.redis_url, backends.token, log_dir=logs)
     )
-    label = node_reference.LABEL
+    label = f"Node.js Express + ussd-menu-builder, {server.label}"
     return compare.Contender(f"reference / {label}", "reference", label, server.port, server.pids)
 
 
