@@ -21,7 +21,7 @@ from typing import Any
 from bench import loadgen
 from bench.stack import cpu_seconds
 
-BASELINE_KEY = "sync:2x1"  # the fixed floor's server: gunicorn, 2 sync workers
+BASELINE_SPEC = "sync:2"  # the fixed floor's server: gunicorn, 2 sync workers
 
 
 @dataclass

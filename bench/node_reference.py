@@ -34,7 +34,7 @@ APP_DIR = Path(__file__).resolve().parent / "node_reference"
 NODE_MAJOR = 20
 INSTALL_TIMEOUT = 300.0
 START_TIMEOUT = 30.0
-WORKERS = 2  # The service's two gunicorn workers on two cores.
+WORKERS = 2  # The service's two server workers on two cores.
 
 
 def _installed() -> bool:

@@ -1,4 +1,4 @@
-"""Sample the gunicorn workers with py-spy while the load generator drives them.
+"""Sample the web server's workers with py-spy while the load generator drives them.
 
 The in-process profile (profile_hot_path.py) cannot see what the HTTP path costs: gunicorn's
 worker loop, the access log, thread hand-offs. This samples the real workers under load
@@ -117,7 +117,7 @@ def run_pyspy(
 
 def print_pyspy(result: dict[str, Any]) -> None:
     print(
-        f"\npy-spy on the gunicorn workers ({result['server']}, {result['sessions']} sessions, "
+        f"\npy-spy on the server's workers ({result['server']}, {result['sessions']} sessions, "
         f"{result['seconds']:g}s, {result['samples']} samples of busy threads)"
     )
     print("Inclusive (share of busy samples with the function on the stack):")

@@ -174,7 +174,7 @@ def run_comparison(
             contenders.append(contender)
             return contender
 
-        baseline_spec = ServerSpec.parse("sync:2")
+        baseline_spec = ServerSpec.parse(compare.BASELINE_SPEC)
         baseline = add("floor", FLOOR_APP, baseline_spec)
         for spec in specs:
             services.append(add("service", SERVICE_APP, spec))

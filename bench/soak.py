@@ -105,7 +105,7 @@ def run_soak(
     with ExitStack() as stack:
         service = start_server("service", SERVICE_APP, spec, backends)
         stack.callback(service.stop)
-        sources: dict[str, Any] = {"gunicorn": service}
+        sources: dict[str, Any] = {spec.kind: service}
         worker_note = "not run"
         if with_worker:
             reason = worker_sms.unavailable()
