@@ -84,6 +84,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-load", action="store_true", help="skip the HTTP runs")
     p.add_argument("--no-worker", action="store_true", help="skip the worker SMS measurement")
     p.add_argument("--worker-seconds", type=float, default=20.0)
+    p.add_argument(
+        "--worker-only",
+        action="store_true",
+        help="seed cases with a short USSD load, then measure only the worker's SMS rate",
+    )
+    p.add_argument(
+        "--worker-compare",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="with --worker-only: alternate fresh-connection / keep-alive worker runs",
+    )
+    p.add_argument("--worker-cases", type=int, default=300, help="cases per worker round")
     p.add_argument("--profile", action="store_true", help="profile the hot path in process")
     p.add_argument("--profile-journeys", type=int, default=30)
     p.add_argument("--profile-top", type=int, default=30)
@@ -227,6 +240,8 @@ def time_limit(args: argparse.Namespace, levels: list[int], servers: int) -> int
     seconds = 120.0
     if args.soak:
         seconds += args.minutes * 60 + 120
+    elif args.worker_only:
+        seconds += 300 + max(args.worker_compare, 1) * (args.worker_seconds + 60)
     elif not args.no_load:
         contenders = 2 + 2 * servers
         seconds += 30 * contenders + len(levels) * contenders * (args.warmup + args.duration + 5)
@@ -292,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
                 with_worker=not args.no_worker,
             )
             print_soak(results["soak"])
+        elif args.worker_only:
+            results["worker"] = worker_only(backends, specs[0], args)
         elif not args.no_load:
             comparison = run_comparison(specs, backends, levels, args)
             results["comparison"] = comparison
@@ -358,6 +375,35 @@ def _display_path(path: str) -> str:
 
 def print_run(run: dict[str, Any]) -> None:
     report.print_run(run)
+
+
+def worker_only(backends: Backends, spec: ServerSpec, args: argparse.Namespace) -> dict[str, Any]:
+    from bench import worker_compare
+
+    reason = worker_sms.unavailable()
+    if reason is not None:
+        print(f"\nnote: worker SMS throughput not measured: {reason}")
+        return {"status": "skipped", "note": reason}
+    rounds = max(args.worker_compare, 1)
+    print(f"\nseeding {rounds * args.worker_cases} cases by USSD ({args.journey}) ...", flush=True)
+    seeded = worker_compare.seed_cases(backends, spec, args.journey, rounds * args.worker_cases)
+    print(f"seeded: {seeded} cases waiting in the outbox", flush=True)
+    if args.worker_compare <= 0:
+        result = worker_sms.measure(backends, args.worker_seconds, cases=args.worker_cases)
+        print(f"worker: {worker_compare._line(result)}")
+        return result
+    summary = worker_compare.compare(backends, args.worker_seconds, rounds, args.worker_cases)
+    if summary["status"] == "ok":
+        old, new = summary["fresh_connection"], summary["keep_alive"]
+        print(
+            f"worker (median of rounds): fresh connection {old['sms_per_s']} SMS/s, "
+            f"{old['worker_cpu_ms_per_sms']} ms CPU/SMS; keep-alive {new['sms_per_s']} SMS/s, "
+            f"{new['worker_cpu_ms_per_sms']} ms CPU/SMS; ratio {summary['sms_per_s_ratio']}x "
+            f"SMS/s, {summary['cpu_ms_ratio']}x CPU/SMS"
+        )
+    else:
+        print(f"note: worker compare: {summary.get('note')}")
+    return summary
 
 
 def worker_part(backends: Backends, args: argparse.Namespace) -> dict[str, Any]:

@@ -68,7 +68,9 @@ class RunningWorker:
             return []
 
 
-def _worker_env(backends: Backends, fake: Any, module: ModuleType) -> dict[str, str]:
+def _worker_env(
+    backends: Backends, fake: Any, module: ModuleType, extra: dict[str, str]
+) -> dict[str, str]:
     return {
         **backends.env,
         # The worker and the officer commands run with the worker's keys, as on its own host.
@@ -76,6 +78,7 @@ def _worker_env(backends: Backends, fake: Any, module: ModuleType) -> dict[str, 
         "AT_USERNAME": module.USERNAME,
         "AT_API_KEY": module.API_KEY,
         "AT_API_BASE_URL": fake.base_url,
+        **extra,
     }
 
 
@@ -107,14 +110,17 @@ def _add_officers(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def running_worker(backends: Backends) -> Iterator[RunningWorker]:
+def running_worker(
+    backends: Backends, extra_env: dict[str, str] | None = None, add_officers: bool = True
+) -> Iterator[RunningWorker]:
     """A fake aggregator in this process, officers registered, `handsoff worker` started."""
     module = _fake_module()
     assert module is not None
     fake = module.FakeAggregator()
     with fake.running():
-        env = _worker_env(backends, fake, module)
-        _add_officers(env)
+        env = _worker_env(backends, fake, module, extra_env or {})
+        if add_officers:
+            _add_officers(env)
         log_path = backends.home / "logs" / "worker.log"
         log_path.parent.mkdir(exist_ok=True)
         with log_path.open("wb") as log_file:
@@ -170,11 +176,20 @@ def keep_newest_cases(backends: Backends, cases: int) -> int:
     return int(row[0]) if row else 0
 
 
-def measure(backends: Backends, seconds: float, cases: int = WORKER_CASES) -> dict[str, object]:
-    """The worker relays the newest cases' jobs and sends their alerts: SMS accepted per second."""
+def measure(
+    backends: Backends,
+    seconds: float,
+    cases: int = WORKER_CASES,
+    extra_env: dict[str, str] | None = None,
+    first: bool = True,
+) -> dict[str, Any]:
+    """The worker relays the newest cases' jobs and sends their alerts: SMS accepted per second.
+
+    `first`: officers are registered once per schema; later rounds reuse them.
+    """
     client = backends.redis()
     backlog = keep_newest_cases(backends, cases)
-    with running_worker(backends) as worker:
+    with running_worker(backends, extra_env, add_officers=first) as worker:
         deadline = time.monotonic() + 90
         while worker.sent() == 0 and time.monotonic() < deadline:
             if worker.process.poll() is not None:
@@ -204,6 +219,7 @@ def measure(backends: Backends, seconds: float, cases: int = WORKER_CASES) -> di
         sent = worker.sent() - first
         cpu = cpu_seconds(pids) - cpu_start
         left = _queued(client)
+        connections = worker.fake.connections
     client.close()
     return {
         "status": "ok",
@@ -214,4 +230,5 @@ def measure(backends: Backends, seconds: float, cases: int = WORKER_CASES) -> di
         "worker_cpu_ms_per_sms": round(cpu * 1000 / max(sent, 1), 2),
         "jobs_left_in_queue": left,
         "drained": left == 0,
+        "aggregator_connections": connections,
     }

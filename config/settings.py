@@ -23,6 +23,8 @@ SMS_AGGREGATOR = "africastalking"
 # "1": a TLS-terminating proxy on the same host stands in front of the desk; trust its
 # X-Forwarded-Proto. Without it a production desk refuses plain HTTP.
 HANDSOFF_TLS_PROXY = "HANDSOFF_TLS_PROXY"
+# "1": a fresh TCP (and TLS) connection per SMS, as the SDK does alone; the bench compares both.
+AT_NO_KEEPALIVE = "AT_NO_KEEPALIVE"
 
 MIN_TOKEN_LENGTH = 32
 
@@ -61,6 +63,7 @@ class Settings:
     sms_choice: str | None = None
     limits: Limits = field(default_factory=Limits)
     tls_proxy: bool = False
+    at_keep_alive: bool = True
 
     @property
     def embedded(self) -> bool:
@@ -95,6 +98,7 @@ class Settings:
             at_api_base_url=_get(environ, AT_API_BASE_URL),
             sms_choice=_get(environ, HANDSOFF_SMS),
             tls_proxy=_flag(environ, HANDSOFF_TLS_PROXY),
+            at_keep_alive=not _flag(environ, AT_NO_KEEPALIVE),
         )
         settings.check(serves_callbacks=serves_callbacks)
         return settings

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from crypto import ContactOpener, CryptoError
@@ -163,24 +163,39 @@ def _record(ctx: DeliveryContext, sms_id: int, result: SendResult) -> None:
     now = ctx.clock()
     retry_at: datetime | None = None
     handover: list[int] = []
+    if isinstance(result, Accepted):
+        _record_sent(ctx, sms_id, result, now)
+        log.info("SMS %s: accepted", sms_id)
+        return
     with ctx.sessions.begin() as db:
         row = db.get(OutboundSms, sms_id, with_for_update=True)
         if row is None:
             return
-        if isinstance(result, Accepted):
-            row.status = "sent"
-            row.sent_at = now
-            row.provider_message_id = result.message_id
-            row.failure_class = None
-            row.failure_code = None
-            row.updated_at = now
-        else:
-            retry_at = _record_failure(ctx, row, result, now)
-            handover.extend(_job_ids(undelivered_alert_job(db, row, now)))
+        retry_at = _record_failure(ctx, row, result, now)
+        handover.extend(_job_ids(undelivered_alert_job(db, row, now)))
     ctx.outbox.enqueue(handover)
     if retry_at is not None:
         ctx.sms.schedule_retry(sms_id, retry_at)
-    log.info("SMS %s: %s", sms_id, "accepted" if isinstance(result, Accepted) else result.code)
+    log.info("SMS %s: %s", sms_id, result.code)
+
+
+def _record_sent(ctx: DeliveryContext, sms_id: int, result: Accepted, now: datetime) -> None:
+    """The common case in one UPDATE (it takes the row lock itself): no SELECT ... FOR UPDATE
+    first, one round trip fewer per SMS. Nothing depends on the row's old values here."""
+    with ctx.sessions.begin() as db:
+        db.execute(
+            update(OutboundSms)
+            .where(OutboundSms.id == sms_id)
+            .values(
+                status="sent",
+                sent_at=now,
+                provider_message_id=result.message_id,
+                failure_class=None,
+                failure_code=None,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _record_failure(

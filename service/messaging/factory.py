@@ -21,5 +21,6 @@ def make_gateway(settings: Settings, clock: Callable[[], datetime]) -> SmsGatewa
             api_key,
             sender_id=settings.at_sender_id,
             base_url=settings.at_api_base_url,
+            keep_alive=settings.at_keep_alive,
         )
     return OutboxLogGateway(settings.sms_outbox_log, clock)

@@ -52,6 +52,7 @@ class FakeAggregator:
         self.sent: list[SentSms] = []
         self.requests = 0
         self.answered = 0
+        self.connections = 0  # TCP connections accepted
         self._released = threading.Event()
         self._script: deque[_Behaviour] = deque()
         self._guard = threading.Condition()
@@ -130,6 +131,10 @@ class FakeAggregator:
             server.server_close()
             thread.join(timeout=5)
 
+    def _connected(self) -> None:
+        with self._guard:
+            self.connections += 1
+
     def _answer(self, form: dict[str, str]) -> tuple[int, str, str]:
         """Return (HTTP status, content type, body) for one messaging request."""
         with self._guard:
@@ -168,6 +173,16 @@ class FakeAggregator:
 
 def _handler_for(fake: FakeAggregator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as the real API: a client that reuses its connection is seen doing so.
+        protocol_version = "HTTP/1.1"
+        # As real HTTP servers do: without it the body, written after the headers, waits for
+        # the client's delayed ACK (~40 ms) on a kept connection.
+        disable_nagle_algorithm = True
+
+        def setup(self) -> None:
+            super().setup()
+            fake._connected()
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode()

@@ -10,6 +10,7 @@ import requests
 from africastalking.Service import AfricasTalkingException
 from africastalking.SMS import SMSService
 
+from service.messaging.africastalking.keep_alive import KeepAliveSMSService
 from service.messaging.gateway import Accepted, FailureClass, NotAccepted, SendResult
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,12 @@ class AfricasTalkingGateway:
         sender_id: str | None = None,
         base_url: str | None = None,
         timeout: tuple[float, float] = TIMEOUT,
+        *,
+        keep_alive: bool = True,
     ) -> None:
-        self._service = SMSService(username, api_key)
+        # Keep-alive saves a TCP (and, in production, TLS) handshake per SMS.
+        service_class = KeepAliveSMSService if keep_alive else SMSService
+        self._service = service_class(username, api_key)
         if base_url:
             # The SDK has no public setting for this; it posts to {base}/version1/messaging.
             self._service._baseUrl = base_url.rstrip("/") + "/version1"

@@ -225,3 +225,30 @@ def test_a_queued_update_is_cancelled_when_the_reporter_texts_stop_before_it_goe
     assert world.inbox(filed.phone) == []
     update_row = next(r for r in world.outbound() if r.purpose == "reporter_update")
     assert update_row.status == "cancelled"
+
+
+def test_the_attempt_is_committed_before_the_http_call_and_the_result_after(world: World) -> None:
+    import threading
+
+    from service.messaging.delivery import send_sms
+
+    _, officer = world.officer("Ana", role="psychosocial")
+    filed = world.file()
+    world.drain()
+    world.text(officer, f"OK {filed.code}")
+    reply = next(r for r in world.outbound() if r.purpose == "officer_reply")
+    world.aggregator.hold_next(1)
+    before = world.aggregator.requests
+    sending = threading.Thread(target=send_sms, args=(world.ctx, reply.id))
+    sending.start()
+    try:
+        assert world.aggregator.wait_for(lambda: world.aggregator.requests == before + 1)
+        # The aggregator has the request and has not answered: the attempt is already durable.
+        held = _row(world, reply.id)
+        assert (held.status, held.attempts, held.provider_message_id) == ("sending", 1, None)
+    finally:
+        world.aggregator.release()
+        sending.join(timeout=30)
+    done = _row(world, reply.id)
+    assert (done.status, done.attempts) == ("sent", 1)
+    assert done.provider_message_id == world.aggregator.sent[-1].message_id

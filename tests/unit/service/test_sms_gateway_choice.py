@@ -111,3 +111,19 @@ def test_the_local_log_never_holds_a_number_in_clear(tmp_path: Path) -> None:
     assert "841234567" not in written and "849998877" not in written
     assert "123456789" in written  # a case code is what the developer needs to see
     assert '"to": "***********67"' in written and "**********77" in written
+
+
+@pytest.mark.parametrize(("flag", "keep_alive"), [({}, True), ({"AT_NO_KEEPALIVE": "1"}, False)])
+def test_the_aggregator_gateway_keeps_its_connection_unless_told_not_to(
+    tmp_path: Path, flag: dict[str, str], keep_alive: bool
+) -> None:
+    from service.messaging.africastalking.keep_alive import KeepAliveSMSService
+
+    gateway = make_gateway(worker_settings(tmp_path, **CREDENTIALS, **flag), _clock)
+    assert isinstance(gateway, AfricasTalkingGateway)
+    assert isinstance(gateway._service, KeepAliveSMSService) is keep_alive
+
+
+def test_a_keep_alive_flag_other_than_1_or_0_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="AT_NO_KEEPALIVE"):
+        worker_settings(tmp_path, **CREDENTIALS, AT_NO_KEEPALIVE="yes")
