@@ -39,7 +39,12 @@ def test_a_database_restart_costs_a_retry_never_a_500_or_a_false_confirmation(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with running_service(
-        "production", tmp_path, private_postgres.url, redis_url, webhook_token
+        "production",
+        tmp_path,
+        private_postgres.url,
+        redis_url,
+        webhook_token,
+        served_by="procfile",  # the production server, as deployed
     ) as service:
         # Down before the first submit, back a little later: every reporter meets the outage.
         private_postgres.stop("fast")
@@ -58,5 +63,6 @@ def test_a_database_restart_costs_a_retry_never_a_500_or_a_false_confirmation(
         )
         chaos.join()
 
-        assert "case commit failed" in caplog.text or "USSD hop failed" in caplog.text
+        logs = service.logs(caplog.text)
+        assert "case commit failed" in logs or "USSD hop failed" in logs
         assert_every_reporter_was_confirmed_and_stored(service, outcomes, REPORTERS)

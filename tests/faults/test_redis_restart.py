@@ -30,7 +30,12 @@ def test_sessions_complete_or_resume_and_the_outbox_drains_when_redis_returns(
     redis = PrivateRedis(free_port(), Path(private_folder("handsoff-fault-redis-"))).start()
     try:
         with running_service(
-            "production", tmp_path, postgres_url, redis.url, webhook_token
+            "production",
+            tmp_path,
+            postgres_url,
+            redis.url,
+            webhook_token,
+            served_by="procfile",  # the production server, as deployed
         ) as service:
 
             def outage() -> None:
@@ -49,7 +54,7 @@ def test_sessions_complete_or_resume_and_the_outbox_drains_when_redis_returns(
             )
             chaos.join()
             # The outage really overlapped the load: some hops were answered by replaying.
-            assert "session store unavailable" in caplog.text
+            assert "session store unavailable" in service.logs(caplog.text)
 
             assert_every_reporter_was_confirmed_and_stored(service, outcomes, REPORTERS)
 

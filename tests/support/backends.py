@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ from service.storage.models import Case, OutboxJob
 from tests.support.apps import admin_keys, embedded_settings, make_app, production_settings
 from tests.support.live_server import serve
 from tests.support.phone import Phone
+from tests.support.procfile import ProcfileWeb
+from tests.support.services import free_port
 
 
 @dataclass
@@ -26,6 +29,12 @@ class RunningService:
     url: str
     settings: Settings
     container: WebContainer
+    # The server's own log, when it runs in a process of its own (served_by="procfile").
+    server_log: Callable[[], str] | None = None
+
+    def logs(self, caplog_text: str) -> str:
+        """What the service logged: its server's log, or the test's captured records."""
+        return self.server_log() if self.server_log is not None else caplog_text
 
     def phone(self, number: str = "+258841234567") -> Phone:
         return Phone(self.url, number, self.settings.webhook_token)
@@ -58,7 +67,11 @@ def running_service(
     postgres_url: str | None = None,
     redis_url: str | None = None,
     token: str | None = None,
+    *,
+    served_by: str = "werkzeug",
 ) -> Iterator[RunningService]:
+    """The service over HTTP. `served_by="procfile"` runs the Procfile's web command (granian) in
+    a process of its own on the same settings; the container here then only reads and sweeps."""
     if backend == "embedded":
         settings = embedded_settings(home)
     else:
@@ -66,7 +79,28 @@ def running_service(
         settings = production_settings(home, postgres_url, redis_url, token)
     app, container = make_app(settings)
     try:
-        with serve(app) as url:
-            yield RunningService(url, settings, container)
+        if served_by == "procfile":
+            yield from _procfile_service(settings, container, home)
+        else:
+            with serve(app) as url:
+                yield RunningService(url, settings, container)
     finally:
         container.close()
+
+
+def _procfile_service(
+    settings: Settings, container: WebContainer, home: Path
+) -> Iterator[RunningService]:
+    env = {
+        **os.environ,
+        "HANDSOFF_HOME": str(settings.home),
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url or "",
+        "WEBHOOK_TOKEN": settings.webhook_token or "",
+    }
+    server = ProcfileWeb(env, home / "web-server.log", free_port())
+    try:
+        server.wait_until_ready()
+        yield RunningService(server.url, settings, container, server.logs)
+    finally:
+        server.stop()

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -64,3 +67,47 @@ def wait_for_workers(read_log: Callable[[], str], workers: int, seconds: float =
             return
         time.sleep(0.05)
     raise AssertionError(f"not all {workers} workers started:\n{read_log()[-2000:]}")
+
+
+class ProcfileWeb:
+    """The Procfile's web command running in its own process group, logging to one file."""
+
+    def __init__(self, env: dict[str, str], log: Path, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                procfile_argv("web", port),
+                cwd=REPO,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def logs(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_until_ready(self, seconds: float = 60) -> None:
+        import requests
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.logs()[-3000:]
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    wait_for_workers(self.logs, procfile_workers("web"), seconds)
+                    return
+            except requests.RequestException:  # not listening yet, or still importing the app
+                pass
+            time.sleep(0.1)
+        raise AssertionError("the Procfile's web server did not answer:\n" + self.logs()[-3000:])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
