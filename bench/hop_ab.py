@@ -4,10 +4,12 @@
 
 Each revision is checked out in a temporary worktree (or used as is when given as a folder);
 each round starts one child process per side, in alternating order, that walks full journeys
-through Flask's test client (as bench/profile_hot_path.py does) and reports process CPU per hop
-of the answer hops and of the submit (the best of its batches), Redis round trips and SQL statements per hop. On a shared 2-core
-machine the ratio of two sides measured in the same minutes is the figure to trust, not either
-side's absolute value.
+through Flask's test client (as bench/profile_hot_path.py does) and reports process CPU per
+answer hop and per submit (the best of its batches), Redis round trips and SQL statements per
+hop. On a shared 2-core machine the ratio of two sides measured in the same minutes is the
+figure to trust, not either side's absolute value; `--callgrind` counts instructions per answer
+hop instead (two runs per side under valgrind, 4 and 4 + N journeys without the submit, the
+difference over N journeys), which the machine's load does not move.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+ANSWER_HOPS = 10  # the plain journey: the dial and nine answers before the send
 
 
-def _child(journeys: int, batches: int) -> None:
+def _child(journeys: int, batches: int, answers_only: bool = False) -> None:
     """Run in the side's own tree (its modules first on sys.path); print one JSON line."""
     from bench.loadgen import Numbers, journey_inputs
     from bench.profile_hot_path import Instruments
@@ -49,7 +52,7 @@ def _child(journeys: int, batches: int) -> None:
         phone = numbers.take()
         inputs = journey_inputs("plain")
         text = ""
-        for index in range(hops):
+        for index in range(hops - 1 if answers_only else hops):
             if index:
                 text = inputs[index - 1] if not text else f"{text}*{inputs[index - 1]}"
             form = {"sessionId": session_id, "serviceCode": "*123#", "phoneNumber": phone}
@@ -66,6 +69,13 @@ def _child(journeys: int, batches: int) -> None:
             if response.status_code != 200 or body[:4] not in ("CON ", "END "):
                 raise RuntimeError(f"hop {index} answered {response.status_code}: {body[:40]!r}")
 
+    if answers_only:  # under callgrind: the answer hops only, no timing, no counting
+        try:
+            for _ in range(journeys):
+                walk(None)
+        finally:
+            container.close()
+        return
     try:
         for _ in range(5):
             walk(None)
@@ -108,18 +118,33 @@ def _tree(revision: str, scratch: Path) -> Path:
     return path
 
 
-def _run_side(tree: Path, env: dict[str, str], journeys: int, batches: int) -> dict[str, float]:
-    side_env = {**env, "PYTHONPATH": str(tree)}
-    code = f"import sys; sys.path.insert(0, {str(tree)!r}); from bench import hop_ab; "
-    code += f"hop_ab._child({journeys}, {batches})"
-    if not (tree / "bench" / "hop_ab.py").exists():
-        # An older tree without this file: run this file's child against that tree's modules.
-        code = (
-            f"import sys; sys.path.insert(0, {str(tree)!r}); import runpy; "
-            f"m = runpy.run_path({str(Path(__file__))!r}); m['_child']({journeys}, {batches})"
-        )
+def _instructions(tree: Path, env: dict[str, str], journeys: int, scratch: Path) -> int:
+    out = scratch / f"callgrind.{tree.name}.{journeys}"
+    prefix = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+    _run_side(tree, env, journeys, 1, answers_only=True, prefix=prefix)
+    for line in out.read_text().splitlines():
+        if line.startswith("summary:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no summary in {out}")
+
+
+def _run_side(
+    tree: Path,
+    env: dict[str, str],
+    journeys: int,
+    batches: int,
+    answers_only: bool = False,
+    prefix: list[str] | None = None,
+) -> dict[str, float]:
+    side_env = {**env, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}
+    # This file's child, run against that tree's modules (an older tree may lack this file).
+    code = (
+        f"import sys; sys.path.insert(0, {str(tree)!r}); import runpy; "
+        f"m = runpy.run_path({str(Path(__file__))!r}); "
+        f"m['_child']({journeys}, {batches}, {answers_only})"
+    )
     run = subprocess.run(
-        [sys.executable, "-c", code],
+        [*(prefix or []), sys.executable, "-c", code],
         env=side_env,
         cwd=tree,
         capture_output=True,
@@ -129,6 +154,8 @@ def _run_side(tree: Path, env: dict[str, str], journeys: int, batches: int) -> d
     )
     if run.returncode != 0:
         raise RuntimeError(f"side {tree} failed:\n{run.stderr[-3000:]}")
+    if answers_only:
+        return {}
     result: dict[str, float] = json.loads(run.stdout.strip().splitlines()[-1])
     if not str(result["service_file"]).startswith(str(tree)):
         raise RuntimeError(f"side {tree} imported {result['service_file']}")
@@ -145,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=4)
     p.add_argument("--journeys", type=int, default=40, help="journeys per batch")
     p.add_argument("--batches", type=int, default=3, help="batches per child (best is kept)")
+    p.add_argument("--callgrind", type=int, default=0, help="N: instructions per answer hop")
     args = p.parse_args(argv)
     scratch = Path(tempfile.mkdtemp(prefix="hop-ab-"))
     backends = provision(args.redis_db)
@@ -152,6 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         trees = {"A": _tree(args.base, scratch), "B": _tree(args.head, scratch)}
         env = {k: v for k, v in backends.env.items() if k != "PYTHONPATH"}
+        if args.callgrind:
+            per_hop = {}
+            for side, tree in trees.items():
+                low = _instructions(tree, env, 4, scratch)
+                high = _instructions(tree, env, 4 + args.callgrind, scratch)
+                per_hop[side] = (high - low) / (args.callgrind * ANSWER_HOPS)
+                print(f"{side} {tree}: {per_hop[side]:,.0f} instructions per answer hop")
+            print(f"B/A instructions per answer hop: {per_hop['B'] / per_hop['A']:.3f}")
+            return 0
         found: dict[str, list[dict[str, float]]] = {"A": [], "B": []}
         for i in range(args.rounds):
             for side in ("A", "B") if i % 2 == 0 else ("B", "A"):

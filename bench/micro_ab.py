@@ -46,8 +46,10 @@ def evalsha(client: redis.Redis, rounds: int, number: int) -> None:
         pair = (run_old, run_new) if i % 2 == 0 else (run_new, run_old)
         found = {f.__name__: _best_us(f, number) for f in pair}
         ratios.append(found["run_new"] / found["run_old"])
-        print(f"round {i}: redis-py Script {found['run_old']:.1f} µs, _Script "
-              f"{found['run_new']:.1f} µs (each with a DEL to free the lock)")
+        print(
+            f"round {i}: redis-py Script {found['run_old']:.1f} µs, _Script "
+            f"{found['run_new']:.1f} µs (each with a DEL to free the lock)"
+        )
     print(f"_Script / Script CPU: median {statistics.median(ratios):.3f}")
 
 

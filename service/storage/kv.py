@@ -126,11 +126,11 @@ class _Script:
 
     def __call__(self, keys: Sequence[str], args: Sequence[bytes | str | int] = ()) -> Any:
         try:
-            return self._client.execute_command("EVALSHA", self._sha, len(keys), *keys, *args)
+            return self._client.execute_command("EVALSHA", self._sha, len(keys), *keys, *args)  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
         except redis.exceptions.NoScriptError:
             # Redis restarted or its script cache was flushed: load it and try once more.
             self._sha = self._client.script_load(self._source)
-            return self._client.execute_command("EVALSHA", self._sha, len(keys), *keys, *args)
+            return self._client.execute_command("EVALSHA", self._sha, len(keys), *keys, *args)  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
 
 
 class RedisStore:
