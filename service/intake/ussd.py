@@ -337,27 +337,27 @@ class UssdService:
                 hop.deletes.append(hop.resume_keys()[0])
             elif previous is not None:
                 # The final commit failed: keep the answers so the reporter can resume and send.
-                hop.sets.append(
-                    self._resume_write(hop.caller, previous.state.to_dict(), hop.urgent)
-                )
+                hop.sets.append(self._resume_write(hop.caller, previous.state, hop.urgent))
             return
-        # The state's dict is built once for the record and the resume copy.
-        state = result.state.to_dict()
-        record: dict[str, object] = {"t": hop.request.text, "s": state, "r": [reply.text, False]}
+        record: dict[str, object] = {
+            "t": hop.request.text,
+            "s": result.state.to_dict(),
+            "r": [reply.text, False],
+        }
         if hop.urgent is not None:
             record["u"] = hop.urgent.to_dict()
-        blob = self._cipher.seal(_dumps(record), context_bytes(USSD_STATE, hop.session))
+        blob = self._cipher.seal(
+            json.dumps(record).encode(), context_bytes(USSD_STATE, hop.session)
+        )
         hop.sets.append(KeyWrite(state_key, blob, self._limits.session_ttl_seconds))
         if _resumable(result.state):
-            hop.sets.append(self._resume_write(hop.caller, state, hop.urgent))
+            hop.sets.append(self._resume_write(hop.caller, result.state, hop.urgent))
 
-    def _resume_write(
-        self, caller: str, state: dict[str, object], urgent: _Urgent | None
-    ) -> KeyWrite:
-        saved: dict[str, object] = {"s": state}
+    def _resume_write(self, caller: str, state: State, urgent: _Urgent | None) -> KeyWrite:
+        saved: dict[str, object] = {"s": state.to_dict()}
         if urgent is not None:
             saved["u"] = urgent.to_dict()
-        blob = self._cipher.seal(_dumps(saved), context_bytes(USSD_RESUME, caller))
+        blob = self._cipher.seal(json.dumps(saved).encode(), context_bytes(USSD_RESUME, caller))
         return KeyWrite(f"hs:r:{caller}", blob, self._limits.resume_window_seconds)
 
     def _open_record(self, blob: bytes | None, session: str) -> _Record | None:
@@ -412,11 +412,6 @@ class UssdService:
 
     def _render(self, screen: Screen, lang: str) -> UssdReply:
         return UssdReply(text=render_ussd(self._bundle, lang, screen), ends=screen.ends)
-
-
-def _dumps(data: dict[str, object]) -> bytes:
-    # Compact: fewer bytes to seal and to send to Redis on every hop (json.loads reads both).
-    return json.dumps(data, separators=(",", ":")).encode()
 
 
 def _resumable(state: State) -> bool:
