@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crypto import ContactOpener, SealBroken, UnknownKeyId, stretch_pin
 from crypto.contexts import CASE_PIN_FOR_WORKER, context
@@ -29,21 +30,34 @@ def stretch_pending_pin(db: Session, case: Case, opener: ContactOpener) -> bool:
     not open can never be stretched, so it is dropped: the case then has no PIN to check. One
     sealed to a key this worker lacks (UnknownKeyId) is kept for a worker that has it.
     """
-    if case.pin_sealed is None:
+    sealed = case.pin_sealed
+    if sealed is None:
         return False
     try:
         keyed = bytes.fromhex(
-            opener.open_for_worker(case.pin_sealed, context(CASE_PIN_FOR_WORKER, case.ref))
+            opener.open_for_worker(sealed, context(CASE_PIN_FOR_WORKER, case.ref))
         )
+        digest: str | None = stretch_pin(keyed, case.ref)
     except UnknownKeyId:
         raise
     except (SealBroken, ValueError):
         log.warning("case %s: sealed PIN does not open; dropped", case.id)
-        case.pin_sealed = None
+        digest = None
+    # Core, not the ORM: the case's version (the desk editor's and the intake's optimistic lock)
+    # is not this write's business, and only the blob opened here is replaced (a PIN sealed again
+    # meanwhile waits for its own stretch).
+    done = db.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.pin_sealed == sealed)
+        .values(pin_digest=digest, pin_sealed=None)
+        .returning(Case.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if done is None:
         return False
-    case.pin_digest = stretch_pin(keyed, case.ref)
-    case.pin_sealed = None
-    return True
+    set_committed_value(case, "pin_digest", digest)
+    set_committed_value(case, "pin_sealed", None)
+    return digest is not None
 
 
 def stretch_case_pin(db: Session, case_id: int | None, opener: ContactOpener) -> bool:
