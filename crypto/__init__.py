@@ -32,7 +32,7 @@ from crypto.keystore import ROLE_FILES, ROLES, KeyStore, Role
 from crypto.pseudonyms import Pseudonymiser
 from crypto.random_codes import new_token, random_case_digits
 from crypto.sealing import ContactOpener, ContactSealer, ReportOpener, ReportSealer
-from crypto.secret_hashing import NumberHasher, SecretHasher
+from crypto.secret_hashing import NumberHasher, SecretHasher, stretch_pin
 from crypto.state_cipher import StateCipher
 
 __all__ = [
@@ -72,5 +72,6 @@ __all__ = [
     "chain_hash",
     "new_token",
     "random_case_digits",
+    "stretch_pin",
     "verify_chain",
 ]

@@ -10,6 +10,8 @@ from __future__ import annotations
 # Prefixes before a row's random ref (a case's, an officer's, an SMS row's).
 CASE_CODE_FOR_WEB = "case-code:"  # cases.code_sealed, the web's session key (repeat a screen)
 CASE_CODE_FOR_WORKER = "code:"  # cases.code_for_worker, the contact key (officer alerts)
+# cases.pin_sealed, the contact key: a PIN's keyed MAC, which the worker stretches into pin_digest.
+CASE_PIN_FOR_WORKER = "pin:"
 OFFICER_NUMBER = "officer:"  # officers.phone_sealed, the contact key
 INBOX_ITEM = "inbox:"  # structuring_queue: free-text SMS, sender and content
 CASE_NOTE = "note:"  # case_notes.content_sealed, the report key (officers' NOTA)

@@ -43,6 +43,24 @@ def _check_key(key: bytes, what: str) -> None:
         raise CryptoError(f"the {what} must be at least {MIN_KEY_BYTES} bytes")
 
 
+def stretch_pin(keyed: bytes, salt: str) -> str:
+    """Return the stored digest of a PIN from its keyed MAC (`SecretHasher.pin_mac`).
+
+    Needs no key: the worker runs it on the MAC it opens, so no host but the web's needs the code
+    key for it. The output format is part of the data (every stored digest is one of these).
+    """
+    stretched = hashlib.scrypt(
+        keyed,
+        salt=b"handsoff/pin/v2\x00" + salt.encode("utf-8"),
+        n=PIN_SCRYPT_N,
+        r=PIN_SCRYPT_R,
+        p=PIN_SCRYPT_P,
+        maxmem=PIN_SCRYPT_MAXMEM,
+        dklen=PIN_DIGEST_BYTES,
+    )
+    return PIN_DIGEST_PREFIX + base64.urlsafe_b64encode(stretched).decode("ascii").rstrip("=")
+
+
 class SecretHasher:
     """Digests under the code key: case codes and session ids (lookups), PINs (memory-hard)."""
 
@@ -73,22 +91,20 @@ class SecretHasher:
         """Return whether `phone` carries the case's owner tag, in constant time."""
         return hmac.compare_digest(self.owner_tag(case_ref, phone).encode(), tag.encode())
 
+    def pin_mac(self, code: str, pin: str) -> bytes:
+        """Return the keyed step of a PIN's digest: cheap, and worthless without `stretch_pin`.
+
+        The web seals it for the worker (cases.pin_sealed), which stretches it: the web's CPU is
+        not spent on scrypt at every report, nor can a flood of fake reports make it so.
+        """
+        return _mac(self._code_key, b"pin", code, pin)
+
     def pin_digest(self, code: str, pin: str, salt: str) -> str:
         """Return the digest of a PIN: keyed to its code, salted per case, memory-hard.
 
         `salt` is the case's random ref, so one case's guesses tell nothing about another's.
         """
-        keyed = _mac(self._code_key, b"pin", code, pin)
-        stretched = hashlib.scrypt(
-            keyed,
-            salt=b"handsoff/pin/v2\x00" + salt.encode("utf-8"),
-            n=PIN_SCRYPT_N,
-            r=PIN_SCRYPT_R,
-            p=PIN_SCRYPT_P,
-            maxmem=PIN_SCRYPT_MAXMEM,
-            dklen=PIN_DIGEST_BYTES,
-        )
-        return PIN_DIGEST_PREFIX + base64.urlsafe_b64encode(stretched).decode("ascii").rstrip("=")
+        return stretch_pin(self.pin_mac(code, pin), salt)
 
     def verify_pin(self, code: str, pin: str, salt: str, digest: str | None) -> bool:
         """Return whether `pin` is the PIN of the case; the same work when there is no digest."""

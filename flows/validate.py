@@ -24,7 +24,7 @@ SYSTEM_KEYS = frozenset(
         "sys.try_again", "sys.too_many", "sys.bad_request", "sys.goodbye", "sys.misses",
         "sys.invalid", "sys.resume", "sys.resume_continue", "sys.resume_restart",
         "status.received", "status.handled", "status.referred", "status.concluded",
-        "status.unknown", "nav.more", "nav.back", "nav.exit", "nav.menu",
+        "status.unknown", "status.pending", "nav.more", "nav.back", "nav.exit", "nav.menu",
     }
 )  # fmt: skip
 RESERVED_INPUTS = frozenset({"0", "00", "98", "99"})

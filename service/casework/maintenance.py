@@ -1,4 +1,5 @@
-"""Periodic maintenance: re-enqueue what was left behind, escalate, assign orphans, alert."""
+"""Periodic maintenance: re-enqueue what was left behind, stretch PINs, escalate, assign orphans,
+alert."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import and_, exists, or_, select
 from service.casework.assignment import assign_new_case
 from service.casework.context import CaseworkContext
 from service.casework.escalation import escalate_overdue
+from service.casework.pin_stretch import stretch_pending_pins
 from service.casework.unheld_alerts import alert_unheld_cases
 from service.casework.vocab import OPEN_STATUSES
 from service.queueing.job_queue import QueueUnavailable
@@ -33,6 +35,7 @@ def run_maintenance(ctx: CaseworkContext, *, reschedule: bool = True) -> None:
     """Run every sweep (one failing does not stop the others), then book the next run."""
     steps: tuple[tuple[str, Callable[[], object]], ...] = (
         ("outbox", ctx.outbox.sweep),
+        ("pins", lambda: stretch_pending_pins(ctx.sessions, ctx.opener)),
         ("sms", ctx.sms.sweep),
         ("deadlines", lambda: escalate_overdue(ctx)),
         ("orphans", lambda: assign_orphans(ctx)),

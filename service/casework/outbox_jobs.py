@@ -8,10 +8,13 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
+from crypto import CryptoError
 from service.casework.assignment import assign_new_case, reassign_case, reroute_completed_case
 from service.casework.contact_disclosure import disclose_contact
 from service.casework.desk_handoff import DESK_HANDOFF_JOB, alert_desk_assignment
+from service.casework.pin_stretch import stretch_case_pin
 from service.casework.repeats import join_repeated_urgent
 from service.casework.reporter_updates import notify_reporter
 from service.casework.structured_contact import ATTACH_CONTACT_JOB, attach_inbox_contact
@@ -37,6 +40,8 @@ def handle_inbound_sms(context: CaseworkContext, inbound_id: int | None) -> None
 # file (desk_assigned, attach_inbox_contact and the others above). Each takes the
 # row's case id, but for those in BY_INBOUND_SMS, which take the row's inbound SMS id.
 BY_INBOUND_SMS = frozenset({"handle_inbound_sms"})
+# The intake's jobs, the first the worker runs for a case: each stretches its PIN first.
+INTAKE_JOBS = frozenset({"assign_case", "urgent_repeated", "case_completed", "case_located"})
 HANDLERS: dict[str, Handler] = {
     "handle_inbound_sms": handle_inbound_sms,
     "assign_case": assign_new_case,
@@ -70,8 +75,23 @@ def run_outbox(context: CaseworkContext, outbox_id: int) -> None:
     handler = HANDLERS.get(job)
     if handler is None:
         raise LookupError(f"no handler for outbox job {job!r}")
+    if job in INTAKE_JOBS:
+        stretch_before_job(context, subject)
     handler(context, subject)
     with context.sessions.begin() as db:
         done = db.get(OutboxJob, outbox_id)
         if done is not None:
             done.done_at = context.clock()
+
+
+def stretch_before_job(context: CaseworkContext, case_id: int | None) -> None:
+    """Stretch the case's sealed PIN so its status can be checked; never stops the job.
+
+    In a transaction of its own: an officer's alert must not wait on, nor fail with, a PIN (the
+    maintenance sweep retries one that failed here).
+    """
+    try:
+        with context.sessions.begin() as db:
+            stretch_case_pin(db, case_id, context.opener)
+    except (SQLAlchemyError, CryptoError) as error:  # The alert matters more than the check.
+        log.error("PIN of case %s not stretched: %s", case_id, type(error).__name__)

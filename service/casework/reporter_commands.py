@@ -17,7 +17,7 @@ from service.casework.texts import DEFAULT_LANG, SmsTexts
 from service.casework.vocab import REPORTER_WORDS
 from service.clock import to_the_hour
 from service.intake.callers import CallerPseudonyms
-from service.intake.status_check import StatusChecker
+from service.intake.status_check import PENDING, StatusChecker
 from service.storage.casework_models import OutboundSms, StructuringItem
 from service.storage.models import Case
 
@@ -28,6 +28,8 @@ TEXT_LIMIT = "reporter.text_limit"
 
 # The status checker's screen keys, as SMS texts: one per reporter-facing word.
 STATUS_TEXTS = {f"status.{word}": f"reporter.{word}" for word in REPORTER_WORDS}
+# A case not yet registered for status checks (its first seconds), told to its own number only.
+STATUS_TEXTS[PENDING] = "reporter.status_pending"
 
 
 @dataclass(frozen=True)

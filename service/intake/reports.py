@@ -28,6 +28,7 @@ from crypto import ContactSealer, ReportSealer, SecretHasher, StateCipher
 from crypto.contexts import (
     CASE_CODE_FOR_WEB,
     CASE_CODE_FOR_WORKER,
+    CASE_PIN_FOR_WORKER,
     REPORTER_CONTACT,
     context,
     context_bytes,
@@ -266,7 +267,17 @@ class Intake:
         # worker writes that digest (assignment.remember_sms_contact): the number key is not here.
         if envelope.contact != "sms":
             case.contact_digest = None
-        case.pin_digest = self._hasher.pin_digest(code, pin, case.ref) if pin else None
+        # The PIN's keyed MAC, sealed for the worker, which stretches it (memory-hard, salted by
+        # the ref) into pin_digest: scrypt here would be most of a report's CPU on the web, and
+        # a fake report would make the web spend it. Without the worker's key this opens nothing.
+        case.pin_sealed = (
+            self._contact_sealer.seal_for_worker(
+                self._hasher.pin_mac(code, pin).hex(), context(CASE_PIN_FOR_WORKER, case.ref)
+            )
+            if pin
+            else None
+        )
+        case.pin_digest = None
         # Only a case with a PIN can be checked, so only then is the filing number tagged.
         case.owner_tag = self._hasher.owner_tag(case.ref, phone) if pin else None
 

@@ -1,4 +1,5 @@
-"""Answer a code + PIN status check with one of four neutral words, or one identical refusal."""
+"""Answer a code + PIN status check with one of four neutral words, or one identical refusal
+(or, to the number that filed it, that a case seconds old is still being registered)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from service.storage.models import Case
 # ever reaches a screen.
 STATUS_SCREENS = {name: f"status.{row.word}" for name, row in STATUS_TABLE.items()}
 UNKNOWN = "status.unknown"
+# A case whose PIN the worker has not stretched yet (its first seconds): nothing can check the
+# PIN, so only the number that filed it (its owner tag) is told to try again; anyone else gets
+# the refusal, counted, as for a wrong PIN. Either way one digest is computed, as a miss does.
+PENDING = "status.pending"
 
 
 class StatusChecker:
@@ -65,7 +70,7 @@ class StatusChecker:
         owner_only = code_count > self._misses_before_lock
         screen = None
         if is_valid(code):
-            screen = self._lookup(code, code_digest, pin, phone if owner_only else None)
+            screen = self._lookup(code, code_digest, pin, phone, owner_only)
         if screen is None:
             return UNKNOWN
         with suppress(StoreUnavailable):
@@ -73,18 +78,24 @@ class StatusChecker:
                 self._store.decr(key)
         return screen
 
-    def _lookup(self, code: str, code_digest: str, pin: str, owner: str | None) -> str | None:
-        """The case's screen key if `pin` is right (and, when `owner` is given, it filed it)."""
+    def _lookup(
+        self, code: str, code_digest: str, pin: str, phone: str, owner_only: bool
+    ) -> str | None:
+        """The case's screen key if `pin` is right (and, when `owner_only`, `phone` filed it)."""
         with self._sessions() as db:
             case = db.scalars(select(Case).where(Case.code_digest == code_digest)).one_or_none()
             if case is None or case.pin_digest is None:
                 # Still compute a digest so a miss costs the same time as a hit.
                 self._hasher.verify_pin(code, pin, "", None)
+                if case is not None and case.pin_sealed is not None and self._owns(case, phone):
+                    return PENDING
                 return None
             right_pin = self._hasher.verify_pin(code, pin, case.ref, case.pin_digest)
-            if owner is not None:
-                is_owner = self._hasher.is_owner(case.ref, owner, case.owner_tag or "")
-                right_pin = right_pin and is_owner
+            if owner_only:
+                right_pin = right_pin and self._owns(case, phone)
             if not right_pin:
                 return None
             return f"status.{reporter_word(case.status)}"
+
+    def _owns(self, case: Case, phone: str) -> bool:
+        return self._hasher.is_owner(case.ref, phone, case.owner_tag or "")

@@ -66,6 +66,9 @@ class Case(Base):
     content_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     pin_digest: Mapped[str | None] = mapped_column(String(64))
+    # The PIN's keyed MAC sealed to the worker's contact key, until the worker stretches it into
+    # pin_digest (service/casework/pin_stretch.py): the web never spends scrypt on a report.
+    pin_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     # 16 bits of a keyed digest of the reporter's number: their own number passes a code's
     # lockout (service/intake/status_check.py); about 900 Mozambican numbers share each value.
     owner_tag: Mapped[str | None] = mapped_column(String(8))

@@ -19,6 +19,7 @@ def test_after_strangers_spend_a_codes_budget_the_reporters_own_number_still_get
     service: RunningService,
 ) -> None:
     code = file_report(service.phone(REPORTER), pin=PIN)
+    service.stretch_pins()  # the worker, after the report
     strangers_spend_the_codes_budget(service, code)
 
     assert "recebido" in check_case(service.phone(REPORTER), code, PIN).lower()
@@ -28,6 +29,7 @@ def test_after_strangers_spend_a_codes_budget_no_other_number_gets_in_even_with_
     service: RunningService,
 ) -> None:
     code = file_report(service.phone(REPORTER), pin=PIN)
+    service.stretch_pins()  # the worker, after the report
     refusal = check_case(service.phone("+258824449990"), code, "0000")
     strangers_spend_the_codes_budget(service, code)
 
@@ -38,6 +40,7 @@ def test_a_number_that_guessed_five_times_is_stopped_even_on_its_own_case(
     service: RunningService,
 ) -> None:
     code = file_report(service.phone(REPORTER), pin=PIN)
+    service.stretch_pins()  # the worker, after the report
     own = service.phone(REPORTER)  # someone holding the reporter's phone, guessing
     refusal = check_case(own, code, "0000")
     for attempt in range(1, service.settings.limits.status_misses_before_lock):

@@ -52,6 +52,10 @@ def test_a_full_report_is_committed_sealed_and_answered_with_a_code(
         "description": "Aconteceu no bar",
     }
     assert service.open_contact(case) == "+258841110001"
+    # The web seals the PIN for the worker, which writes the digest (tests/e2e/test_status_pending).
+    service.stretch_pins()
+    [case] = service.cases()
+    assert case.pin_sealed is None
     assert case.pin_digest is not None and "2468" not in case.pin_digest
 
 
@@ -157,6 +161,7 @@ def test_checking_a_case_with_code_and_pin_gives_a_neutral_word(
     service: RunningService, lang: str
 ) -> None:
     code = file_report(service.phone("+258841110007"), lang, pin="8642")
+    service.stretch_pins()  # the worker, after the report
     screen = check_case(service.phone("+258841110008"), code, "8642", lang)
     assert STATUS_RECEIVED[lang] in screen.lower()
 
@@ -165,6 +170,7 @@ def test_every_wrong_guess_gets_the_same_answer_and_five_lock_the_code(
     service: RunningService,
 ) -> None:
     code = file_report(service.phone("+258841110009"), pin="8642")
+    service.stretch_pins()  # the worker, after the report
     unused_code = make_code("12345678")  # well-formed, with a right check digit, but no case
     wrong_pin = check_case(service.phone("+258821110011"), code, "0001")
     wrong_code = check_case(service.phone("+258821110012"), unused_code, "8642")
@@ -275,6 +281,7 @@ def test_going_back_and_to_the_main_menu_works_on_every_screen(service: RunningS
 
 def test_a_burst_of_simultaneous_guesses_is_counted_in_full(service: RunningService) -> None:
     code = file_report(service.phone("+258841110030"), pin="8642")
+    service.stretch_pins()  # the worker, after the report
     guesses = [
         threading.Thread(
             target=check_case, args=(service.phone(f"+25882333{i:04d}"), code, f"{i:04d}")
@@ -293,6 +300,7 @@ def test_a_reporter_checking_with_the_right_pin_is_never_locked_out(
     service: RunningService,
 ) -> None:
     code = file_report(service.phone("+258841110031"), pin="8642")
+    service.stretch_pins()  # the worker, after the report
     phone = service.phone("+258841110032")
     for _ in range(service.settings.limits.status_misses_before_lock + 2):
         assert "recebido" in check_case(phone, code, "8642").lower()

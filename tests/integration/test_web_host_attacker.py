@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from crypto import KeyStore, SecretHasher, StateCipher
+from crypto import CryptoError, KeyStore, SecretHasher, StateCipher
 from crypto.contexts import CASE_CODE_FOR_WEB, context_bytes
 from crypto.keys import SECRET_NAMES
 from service.storage.models import Case
@@ -47,13 +47,27 @@ def test_the_web_hosts_keys_and_a_dump_give_no_pin_cheaper_than_scrypt_per_guess
         # Two reporters who chose the same PIN.
         file_report(svc.phone("+258841230011"), pin="2468")
         file_report(svc.phone("+258841230012"), pin="2468")
+        svc.stretch_pins()  # the worker, after the reports
+        # A third, whose PIN the worker has not stretched yet: only its sealed MAC is stored.
+        file_report(svc.phone("+258841230013"), pin="2468")
         with svc.container.sessions() as db:
-            dump = list(db.scalars(select(Case)))
+            *dump, pending = list(db.scalars(select(Case).order_by(Case.id)))
     web = KeyStore(svc.settings.keys_dir)
     code_key = web.code_key()
     cipher = StateCipher(web.session_key())
     first, second = dump
     assert first.pin_digest and second.pin_digest
+    assert pending.pin_digest is None and pending.pin_sealed is not None
+    # The sealed MAC opens only with the worker's contact key, which is not in the web's folder;
+    # it is randomised, so the cheap MAC of every candidate is no match for it either.
+    with pytest.raises(CryptoError):
+        web.contact_private()
+    pending_code = cipher.open(
+        pending.code_sealed or b"", context_bytes(CASE_CODE_FOR_WEB, pending.ref)
+    ).decode()
+    assert not any(
+        SecretHasher(code_key).pin_mac(pending_code, pin) in pending.pin_sealed for pin in PINS
+    )
     codes = [
         cipher.open(case.code_sealed or b"", context_bytes(CASE_CODE_FOR_WEB, case.ref)).decode()
         for case in dump

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from config.settings import Settings
 from crypto import ContactOpener, ReportOpener
 from service.bootstrap.web import WebContainer
+from service.casework.pin_stretch import stretch_pending_pins
 from service.storage.models import Case, OutboxJob
 from tests.support.apps import admin_keys, embedded_settings, make_app, production_settings
 from tests.support.live_server import serve
@@ -46,6 +47,12 @@ class RunningService:
     def outbox(self) -> list[OutboxJob]:
         with self.container.sessions() as db:
             return list(db.scalars(select(OutboxJob).order_by(OutboxJob.id)))
+
+    def stretch_pins(self) -> int:
+        """What the worker does after every report (its job, or its maintenance sweep): stretch
+        the PINs the web sealed, so that their status can be checked."""
+        opener = ContactOpener(admin_keys(self.settings).contact_private())
+        return stretch_pending_pins(self.container.sessions, opener)
 
     def open_content(self, case: Case) -> dict[str, object]:
         """What only the desk can do: open the sealed content with the report private key."""

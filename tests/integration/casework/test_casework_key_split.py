@@ -41,6 +41,9 @@ def test_the_whole_workflow_runs_with_each_process_holding_only_its_own_keys(
     filed = world.file(contact="call")
     world.drain()
     assert filed.code in world.inbox(officer)[0]
+    # The worker stretched the PIN the web sealed, with its own keys only.
+    stretched = world.case(filed.case_id)
+    assert stretched.pin_sealed is None and stretched.pin_digest is not None
     for command in (f"OK {filed.code}", f"NOTA {filed.code} ok", f"TEL {filed.code}", "CASOS"):
         world.text(officer, command)
     world.text(filed.phone, "mensagem livre")

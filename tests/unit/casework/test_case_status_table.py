@@ -57,7 +57,8 @@ def test_the_old_names_are_the_tables_own_sets() -> None:
         name: f"status.{reporter_word(name)}" for name in LIFECYCLE
     } == status_check.STATUS_SCREENS
     assert {
-        f"status.{word}": f"reporter.{word}" for word in REPORTER_WORDS
+        **{f"status.{word}": f"reporter.{word}" for word in REPORTER_WORDS},
+        status_check.PENDING: "reporter.status_pending",
     } == reporter_commands.STATUS_TEXTS
 
 

@@ -8,7 +8,7 @@ import hmac
 import pytest
 
 from crypto import CryptoError, NumberHasher, SecretHasher
-from crypto.secret_hashing import PIN_DIGEST_PREFIX
+from crypto.secret_hashing import PIN_DIGEST_PREFIX, stretch_pin
 
 CODE_KEY = b"c" * 32
 NUMBER_KEY = b"n" * 32
@@ -55,6 +55,26 @@ def test_a_pin_digest_is_scrypt_over_the_keyed_digest_and_fits_its_column() -> N
     digest = SecretHasher(CODE_KEY).pin_digest("123456782", "4321", REF)
     assert digest.startswith(PIN_DIGEST_PREFIX) and len(digest) <= 64
     assert "4321" not in digest
+
+
+def test_a_pin_digest_is_the_same_bytes_as_before_the_split() -> None:
+    # Computed by pin_digest as it was before the keyed step and the stretch were split: every
+    # digest stored so far must still verify.
+    hasher = SecretHasher(b"pin-pinning-key-" * 2)
+    ref = "0123456789abcdef0123456789abcdef"
+    pinned = "scrypt1:0AMZK1h3AYRIiuvTu-wfoTUwwEjtXRxFiwvI0DRJUxM"
+    assert hasher.pin_digest("HS-1234-5678", "4821", ref) == pinned
+    assert stretch_pin(hasher.pin_mac("HS-1234-5678", "4821"), ref) == pinned
+    assert hasher.verify_pin("HS-1234-5678", "4821", ref, pinned)
+
+
+def test_the_keyed_step_is_cheap_keyed_and_bound_to_code_and_pin() -> None:
+    hasher = SecretHasher(CODE_KEY)
+    mac = hasher.pin_mac("HS-1234-5678", "4821")
+    assert len(mac) == 32
+    assert mac != SecretHasher(b"k" * 32).pin_mac("HS-1234-5678", "4821")
+    assert mac != hasher.pin_mac("HS-1234-5679", "4821")
+    assert mac != hasher.pin_mac("HS-1234-5678", "4822")
 
 
 def test_a_pin_digest_written_before_stretching_still_verifies() -> None:
