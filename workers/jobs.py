@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from service.casework.escalation import check_ack_deadline as check_deadline
 from service.casework.maintenance import run_maintenance as maintain
-from service.casework.outbox_jobs import run_outbox
+from service.casework.outbox_jobs import run_outbox, stretch_pin_now
 from service.messaging.delivery import send_sms as deliver_sms
 from workers.context import current
 
@@ -12,6 +12,11 @@ from workers.context import current
 def run_outbox_job(outbox_id: int) -> None:
     """Run one transactional-outbox row; a row already done is skipped."""
     run_outbox(current(), outbox_id)
+
+
+def stretch_pin(case_id: int) -> None:
+    """Stretch a new case's sealed PIN (low-priority queue: after every alert and assignment)."""
+    stretch_pin_now(current(), case_id)
 
 
 def send_sms(sms_id: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -20,12 +21,15 @@ from service.casework.reporter_updates import notify_reporter
 from service.casework.structured_contact import ATTACH_CONTACT_JOB, attach_inbox_contact
 from service.casework.undelivered import hand_over_undelivered
 from service.messaging.delivery import UNDELIVERED_ALERT_JOB
+from service.queueing.job_queue import QueueUnavailable
 from service.storage.models import OutboxJob
 
 if TYPE_CHECKING:
     from service.casework.context import CaseworkContext
 
 log = logging.getLogger(__name__)
+# workers/jobs.py's stretch_pin: on the low-priority queue (service/queueing/job_queue.py).
+STRETCH_PIN_JOB = "workers.jobs.stretch_pin"
 
 Handler = Callable[["CaseworkContext", int | None], None]
 
@@ -40,7 +44,7 @@ def handle_inbound_sms(context: CaseworkContext, inbound_id: int | None) -> None
 # file (desk_assigned, attach_inbox_contact and the others above). Each takes the
 # row's case id, but for those in BY_INBOUND_SMS, which take the row's inbound SMS id.
 BY_INBOUND_SMS = frozenset({"handle_inbound_sms"})
-# The intake's jobs, the first the worker runs for a case: each stretches its PIN first.
+# The intake's jobs, the first the worker runs for a case: each queues its PIN's stretch.
 INTAKE_JOBS = frozenset({"assign_case", "urgent_repeated", "case_completed", "case_located"})
 HANDLERS: dict[str, Handler] = {
     "handle_inbound_sms": handle_inbound_sms,
@@ -75,20 +79,22 @@ def run_outbox(context: CaseworkContext, outbox_id: int) -> None:
     handler = HANDLERS.get(job)
     if handler is None:
         raise LookupError(f"no handler for outbox job {job!r}")
-    if job in INTAKE_JOBS:
-        stretch_before_job(context, subject)
     handler(context, subject)
     with context.sessions.begin() as db:
         done = db.get(OutboxJob, outbox_id)
         if done is not None:
             done.done_at = context.clock()
+    if job in INTAKE_JOBS and subject is not None:
+        # After the alert, on the queue taken last: the stretch (75 ms of scrypt) never holds an
+        # alert back. Redis away: the maintenance sweep stretches it instead.
+        with suppress(QueueUnavailable):
+            context.queue.enqueue(STRETCH_PIN_JOB, subject)
 
 
-def stretch_before_job(context: CaseworkContext, case_id: int | None) -> None:
-    """Stretch the case's sealed PIN so its status can be checked; never stops the job.
+def stretch_pin_now(context: CaseworkContext, case_id: int | None) -> None:
+    """Stretch the case's sealed PIN so its status can be checked; never raises.
 
-    In a transaction of its own: an officer's alert must not wait on, nor fail with, a PIN (the
-    maintenance sweep retries one that failed here).
+    In a transaction of its own; the maintenance sweep retries one that failed here.
     """
     try:
         with context.sessions.begin() as db:

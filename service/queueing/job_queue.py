@@ -29,7 +29,11 @@ QUEUE_NAME = "handsoff"
 # acknowledgement deadline. A worker takes from this queue first (QUEUE_NAMES is its order).
 URGENT_QUEUE_NAME = "handsoff-urgent"
 URGENT_JOBS = frozenset({"workers.jobs.send_sms", "workers.jobs.check_ack_deadline"})
-QUEUE_NAMES = (URGENT_QUEUE_NAME, QUEUE_NAME)
+# Work that may wait for every other queue to be empty: a PIN's 75 ms scrypt must never hold an
+# alert or an assignment behind it during a wave of reports.
+LOW_QUEUE_NAME = "handsoff-low"
+LOW_JOBS = frozenset({"workers.jobs.stretch_pin"})
+QUEUE_NAMES = (URGENT_QUEUE_NAME, QUEUE_NAME, LOW_QUEUE_NAME)
 OUTBOX_JOB = "workers.jobs.run_outbox_job"
 JobArg = int | str
 
@@ -68,8 +72,10 @@ class RqJobQueue:
         }
 
     def queue_for(self, job: str) -> Queue:
-        """Time-critical jobs go to the queue workers take from first."""
-        return self._queues[URGENT_QUEUE_NAME if job in URGENT_JOBS else QUEUE_NAME]
+        """Time-critical jobs go to the queue workers take from first, deferrable ones last."""
+        if job in URGENT_JOBS:
+            return self._queues[URGENT_QUEUE_NAME]
+        return self._queues[LOW_QUEUE_NAME if job in LOW_JOBS else QUEUE_NAME]
 
     def enqueue(self, job: str, *args: JobArg, job_id: str | None = None) -> None:
         with _unavailable_on_redis_error():

@@ -6,12 +6,15 @@ import hashlib
 from collections.abc import Callable
 
 import pytest
+from rq import Queue
+from rq.serializers import JSONSerializer
 from sqlalchemy import update
 
 from crypto import SecretHasher
 from service.casework.maintenance import run_maintenance
 from service.casework.outbox_jobs import run_outbox
 from service.casework.pin_stretch import stretch_pending_pins
+from service.queueing.job_queue import LOW_QUEUE_NAME
 from service.storage.models import Case
 from tests.integration.casework.conftest import World, new_number
 from tests.support.apps import admin_keys
@@ -45,7 +48,7 @@ def test_the_web_seals_the_pin_and_the_assign_job_stretches_it(world: World) -> 
     ]
 
 
-def test_the_job_stretches_first_and_a_second_run_stretches_nothing(
+def test_the_job_queues_the_stretch_last_and_a_second_run_stretches_nothing(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     filed = world.file(pin="4321", dispatch=False)
@@ -58,7 +61,12 @@ def test_the_job_stretches_first_and_a_second_run_stretches_nothing(
 
     monkeypatch.setattr(hashlib, "scrypt", counting_scrypt)
     [assign] = filed.outbox_ids
-    run_outbox(world.ctx, assign)  # nobody on duty: the case waits, its PIN does not
+    run_outbox(world.ctx, assign)  # nobody on duty: the case waits, its PIN too
+    # The job did its own work and queued the stretch on the queue taken last: no scrypt yet.
+    assert calls == [] and world.case(filed.case_id).pin_digest is None
+    low = Queue(LOW_QUEUE_NAME, connection=world.connection, serializer=JSONSerializer)
+    assert [job.func_name for job in low.get_jobs()] == ["workers.jobs.stretch_pin"]
+    world.drain(queue_names=[LOW_QUEUE_NAME])
     case = world.case(filed.case_id)
     assert case.pin_digest == _expected(world, filed.code, case.ref, "4321")
     assert calls == [1, 1]  # the stretch, and the expected digest computed here
