@@ -153,9 +153,31 @@ def soak_table(soak: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def comparison_table(comparison: dict[str, Any]) -> str:
+    """Every contender at every level: hops/s, p99 ms, median ratio to the fixed floor."""
+    levels = comparison["levels"]
+    head = "| contender | " + " | ".join(
+        f"N={lv['sessions']} hops/s | p99 ms | ratio" for lv in levels
+    )
+    rule = "| --- |" + " ---: | ---: | ---: |" * len(levels)
+    rows = [head + " |", rule]
+    for name in levels[0]["contenders"]:
+        cells = []
+        for level in levels:
+            c = level["contenders"][name]
+            errors = f" ({c['errors']} errors)" if c["errors"] else ""
+            cells.append(
+                f"{c['hops_per_s']:.0f}{errors} | {c['p99_ms']:.1f} | {c['ratio_median']:.2f}"
+            )
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 def render(results: dict[str, Any]) -> str:
     out = [f"<!-- {results['command']} at {results['generated_at']} -->"]
     if "runs" in results:
+        if "comparison" in results:
+            out += ["", comparison_table(results["comparison"])]
         out += ["", runs_table(results["runs"])]
         if "targets" in results:
             out += ["", targets_table(results["targets"])]
