@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
 import pytest
 import requests
 
@@ -35,6 +34,20 @@ from tests.support.services import free_port
 
 # An access line of the Procfile's format: address, "METHOD path", status, milliseconds.
 ACCESS_LINE = re.compile(r'^127\.0\.0\.1 "(GET|POST) (/\S*)" (\d{3}) ms=(\d+)$')
+SPAWNED = re.compile(r"Spawning worker-\d+ with PID: (\d+)")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A killed worker stays a zombie until granian reaps it: not alive either.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:  # reaped between the two looks
+        return False
+    return state != "Z"
 
 
 @dataclass
@@ -48,8 +61,10 @@ class WebServer:
     def logs(self) -> str:
         return self.stdout.read_text(errors="replace") + self.stderr.read_text(errors="replace")
 
-    def workers(self) -> list[psutil.Process]:
-        return psutil.Process(self.process.pid).children(recursive=True)
+    def workers(self) -> list[int]:
+        """The pids of the workers granian says it spawned and has not reported stopped."""
+        spawned = [int(pid) for pid in SPAWNED.findall(self.logs())]
+        return [pid for pid in spawned if _alive(pid)]
 
 
 def _start(tmp_path: Path, postgres_url: str, redis_url: str, token: str) -> WebServer:
@@ -223,10 +238,10 @@ def test_sigterm_lets_requests_in_flight_finish(web: WebServer, webhook_token: s
 
 def test_a_worker_that_dies_is_replaced(web: WebServer) -> None:
     workers = web.workers()
-    assert len(workers) == 2, workers
-    for worker in workers:
-        worker.kill()
+    assert len(workers) == procfile_workers("web"), workers
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
     _wait_for(web, seconds=60)
     wait_for_workers(web.logs, 2 * procfile_workers("web"))
-    replaced = {w.pid for w in web.workers()}
-    assert replaced and not replaced & {w.pid for w in workers}
+    replaced = set(web.workers())
+    assert replaced and not replaced & set(workers)
