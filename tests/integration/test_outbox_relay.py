@@ -137,7 +137,8 @@ def test_the_relay_listens_again_after_losing_its_connection(
         with psycopg.connect(url) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (listening[0].info.backend_pid,))
         # Its first look on the new connection comes after the new LISTEN.
-        assert wait_for(lambda: len(listening) == 2 and count.looks == 2, seconds=10)
+        # At least: a reconnect that fails once more under load listens (and looks) again.
+        assert wait_for(lambda: len(listening) >= 2 and count.looks >= 2, seconds=10)
         assert file_and_wait(service, connection, "+258841240002")
 
 
