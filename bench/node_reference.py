@@ -28,7 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import loadgen
-from bench.stack import REDIS_HOST, STOP_TIMEOUT, BenchError, cpu_seconds, free_port
+from bench.stack import (
+    REDIS_HOST,
+    STOP_TIMEOUT,
+    BenchError,
+    ProcessGroup,
+    cpu_seconds,
+    free_port,
+)
 
 APP_DIR = Path(__file__).resolve().parent / "node_reference"
 NODE_MAJOR = 20
@@ -87,48 +94,10 @@ def unavailable() -> str | None:
 
 
 @dataclass
-class NodeServer:
+class NodeServer(ProcessGroup):
     """The running reference: the cluster primary (its own process group) and its workers."""
 
-    name: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log_path: Path
     label: str = f"node cluster x{WORKERS}"
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def pids(self) -> list[int]:
-        """The primary's pid and its workers' (for CPU time with bench.stack.cpu_seconds)."""
-        import psutil
-
-        try:
-            root = psutil.Process(self.process.pid)
-            return [root.pid, *(c.pid for c in root.children(recursive=True))]
-        except psutil.NoSuchProcess:
-            return []
-
-    def stop(self) -> None:
-        """SIGTERM the group this bench started, then SIGKILL it if it lingers."""
-        if self.process.poll() is not None:
-            return
-        pgid = self.process.pid  # start_new_session=True: the group id is the child's pid.
-        try:
-            os.killpg(pgid, signal.SIGTERM)
-            self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(pgid, signal.SIGKILL)
-            self.process.wait(timeout=STOP_TIMEOUT)
-        except ProcessLookupError:
-            pass
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
 
 
 def _ready(server: NodeServer, workers: int) -> bool:

@@ -173,11 +173,10 @@ def free_port() -> int:
 
 
 @dataclass
-class Server:
-    """A running server process (its own process group) on a loopback port."""
+class ProcessGroup:
+    """A server this bench started in its own process group, on a loopback port."""
 
     name: str
-    spec: ServerSpec
     port: int
     process: subprocess.Popen[bytes]
     log_path: Path
@@ -187,7 +186,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def pids(self) -> list[int]:
-        """The server's own pid and its children's (gunicorn master and workers)."""
+        """The group leader's pid and its children's (a server's master and workers)."""
         import psutil
 
         try:
@@ -215,6 +214,13 @@ class Server:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+@dataclass
+class Server(ProcessGroup):
+    """A WSGI server (bench/servers.py) running one app."""
+
+    spec: ServerSpec | None = None
 
 
 def start_server(name: str, app: str, spec: ServerSpec, backends: Backends) -> Server:
