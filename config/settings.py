@@ -25,6 +25,11 @@ SMS_AGGREGATOR = "africastalking"
 HANDSOFF_TLS_PROXY = "HANDSOFF_TLS_PROXY"
 # "1": a fresh TCP (and TLS) connection per SMS, as the SDK does alone; the bench compares both.
 AT_NO_KEEPALIVE = "AT_NO_KEEPALIVE"
+# How many officers' messages one send job delivers, its own included (1: one per job, as the
+# bench compares). docs/design-notes.md, "One send job delivers a wave".
+HANDSOFF_SMS_BATCH = "HANDSOFF_SMS_BATCH"
+SMS_BATCH_DEFAULT = 25
+SMS_BATCH_MAX = 200
 
 MIN_TOKEN_LENGTH = 32
 
@@ -64,6 +69,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     tls_proxy: bool = False
     at_keep_alive: bool = True
+    sms_batch: int = SMS_BATCH_DEFAULT
 
     @property
     def embedded(self) -> bool:
@@ -99,6 +105,7 @@ class Settings:
             sms_choice=_get(environ, HANDSOFF_SMS),
             tls_proxy=_flag(environ, HANDSOFF_TLS_PROXY),
             at_keep_alive=not _flag(environ, AT_NO_KEEPALIVE),
+            sms_batch=_count(environ, HANDSOFF_SMS_BATCH, SMS_BATCH_DEFAULT, SMS_BATCH_MAX),
         )
         settings.check(serves_callbacks=serves_callbacks)
         return settings
@@ -183,6 +190,15 @@ def _flag(environ: Mapping[str, str], name: str) -> bool:
     if value == "1":
         return True
     raise ConfigError(f"{name} must be 1 or 0, not {value!r}.")
+
+
+def _count(environ: Mapping[str, str], name: str, default: int, most: int) -> int:
+    value = _get(environ, name)
+    if value is None:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= most:
+        raise ConfigError(f"{name} must be a whole number from 1 to {most}, not {value!r}.")
+    return int(value)
 
 
 def _normalise_database_url(url: str) -> str:

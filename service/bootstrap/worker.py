@@ -30,7 +30,7 @@ from service.clock import utcnow
 from service.intake.callers import CallerPseudonyms
 from service.intake.counters import Counters
 from service.intake.status_check import StatusChecker
-from service.messaging.delivery import RetryPolicy
+from service.messaging.delivery import DrainPolicy, RetryPolicy
 from service.messaging.dispatch import SmsDispatcher
 from service.messaging.factory import make_gateway
 from service.messaging.gateway import SmsGateway
@@ -62,6 +62,7 @@ class WorkerContext:
     texts: SmsTexts
     deadlines: AckDeadlines = field(default_factory=AckDeadlines)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    drain: DrainPolicy = field(default_factory=DrainPolicy)
 
     @property
     def outbound(self) -> OutboundWriter:
@@ -125,6 +126,7 @@ def build_worker(
         numbers=numbers,
         inbound=inbound,
         texts=texts,
+        drain=DrainPolicy(batch=settings.sms_batch),
     )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -11,10 +13,12 @@ from typing import Protocol
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.settings import SMS_BATCH_DEFAULT
 from crypto import ContactOpener, CryptoError
-from service.messaging.dispatch import INTERRUPTED_AFTER, SmsDispatcher
+from service.messaging.dispatch import INTERRUPTED_AFTER, SEND_JOB, SmsDispatcher, sms_job_id
 from service.messaging.gateway import Accepted, NotAccepted, SendResult, SmsGateway
 from service.messaging.outbound import OFFICER, OpenedSms, open_sms
+from service.queueing.job_queue import JobQueue, QueueUnavailable
 from service.queueing.outbox import Dispatcher
 from service.storage.casework_models import OutboundSms
 from service.storage.models import Case, OutboxJob
@@ -41,6 +45,20 @@ class RetryPolicy:
         return timedelta(seconds=self.backoff_seconds[index])
 
 
+@dataclass(frozen=True)
+class DrainPolicy:
+    """How much of a wave one send job delivers beyond its own row.
+
+    rq's bookkeeping costs about as much as the send itself, so a job that finds other officers'
+    messages waiting claims and sends them too, `batch` at a time, for up to `seconds`, and takes
+    their jobs back off the queue. Only officers' messages: an interrupted one is resent, which
+    an officer's phone allows and a reporter's shared phone does not (docs/design-notes.md).
+    """
+
+    batch: int = SMS_BATCH_DEFAULT
+    seconds: float = 5.0
+
+
 class DeliveryContext(Protocol):
     """What sending needs: SQL, a clock, the contact private key, a gateway, retries."""
 
@@ -55,23 +73,61 @@ class DeliveryContext(Protocol):
     @property
     def retry(self) -> RetryPolicy: ...
     @property
+    def drain(self) -> DrainPolicy: ...
+    @property
+    def queue(self) -> JobQueue: ...
+    @property
     def sms(self) -> SmsDispatcher: ...
     @property
     def outbox(self) -> Dispatcher: ...
 
 
 def send_sms(ctx: DeliveryContext, sms_id: int) -> None:
-    """Deliver one row; safe to run twice, early, or after a worker died mid-send."""
+    """Deliver one row, then officers' messages waiting behind it; safe to run twice, early, or
+    after a worker died mid-send."""
     opened = _claim(ctx, sms_id)
-    if opened is None:
-        return
+    if opened is not None and not isinstance(_deliver(ctx, sms_id, opened), Accepted):
+        return  # The aggregator is failing: the others wait for their own turn.
+    if ctx.drain.batch > 1:
+        _drain(ctx, sms_id)
+
+
+def _deliver(ctx: DeliveryContext, sms_id: int, opened: OpenedSms) -> SendResult:
+    result = _send(ctx, sms_id, opened)
+    _record(ctx, sms_id, result)
+    return result
+
+
+def _send(ctx: DeliveryContext, sms_id: int, opened: OpenedSms) -> SendResult:
     try:
-        result: SendResult = ctx.gateway.send(opened.recipient, opened.body)
+        return ctx.gateway.send(opened.recipient, opened.body)
     except Exception as error:  # The provider's SDK is an edge: whatever it raises is recorded.
         # A gateway bug must not lose the row: the call may or may not have gone out.
         log.error("SMS gateway raised %s for message %s", type(error).__name__, sms_id)
-        result = NotAccepted("ambiguous", "gateway_" + type(error).__name__[:30])
-    _record(ctx, sms_id, result)
+        return NotAccepted("ambiguous", "gateway_" + type(error).__name__[:30])
+
+
+def _drain(ctx: DeliveryContext, own_id: int) -> None:
+    """Claim waiting officers' messages a batch at a time and send them, until none is left,
+    the time is up, or one is not accepted; what was claimed and not sent is put back."""
+    until = time.monotonic() + ctx.drain.seconds
+    while time.monotonic() < until:
+        claimed = _claim_waiting(ctx, own_id, ctx.drain.batch)
+        if not claimed:
+            return
+        accepted: list[tuple[int, Accepted]] = []
+        for index, (sms_id, opened) in enumerate(claimed):
+            result = _send(ctx, sms_id, opened)
+            if not isinstance(result, Accepted):
+                _record_sent(ctx, accepted)
+                _record(ctx, sms_id, result)
+                _put_back(ctx, [row_id for row_id, _ in claimed[index + 1 :]])
+                return
+            accepted.append((sms_id, result))
+            if time.monotonic() >= until:
+                break
+        _record_sent(ctx, accepted)
+        _put_back(ctx, [row_id for row_id, _ in claimed[len(accepted) :]])
 
 
 def _claim(ctx: DeliveryContext, sms_id: int) -> OpenedSms | None:
@@ -96,6 +152,13 @@ def _claim_locked(
     row = db.scalars(
         select(OutboundSms).where(OutboundSms.id == sms_id).with_for_update()
     ).one_or_none()
+    return _claim_row(ctx, db, row, now, handover)
+
+
+def _claim_row(
+    ctx: DeliveryContext, db: Session, row: OutboundSms | None, now: datetime, handover: list[int]
+) -> OpenedSms | datetime | None:
+    """Record the attempt on a locked row and open it; when a retry is due; or None."""
     if row is None or row.status not in SENDABLE:
         return None
     if row.status == "sending":
@@ -123,6 +186,56 @@ def _claim_locked(
         _fail(row, "final", "unreadable", now)
         handover.extend(_job_ids(undelivered_alert_job(db, row, now)))
         return None
+
+
+def _claim_waiting(ctx: DeliveryContext, own_id: int, limit: int) -> list[tuple[int, OpenedSms]]:
+    """Claim up to `limit` officers' messages never tried yet, oldest first, skipping rows another
+    worker holds; their own jobs are taken back off the queue (a job that still runs finds its
+    row claimed and does nothing)."""
+    now = ctx.clock()
+    handover: list[int] = []
+    claimed: list[tuple[int, OpenedSms]] = []
+    with ctx.sessions.begin() as db:
+        rows = db.scalars(
+            select(OutboundSms)
+            .where(
+                OutboundSms.audience == OFFICER,
+                OutboundSms.status == "pending",
+                OutboundSms.attempts == 0,
+                OutboundSms.id != own_id,
+            )
+            .order_by(OutboundSms.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            opened = _claim_row(ctx, db, row, now, handover)
+            if isinstance(opened, OpenedSms):
+                claimed.append((row.id, opened))
+    ctx.outbox.enqueue(handover)
+    _withdraw(ctx, [sms_id for sms_id, _ in claimed])
+    return claimed
+
+
+def _withdraw(ctx: DeliveryContext, sms_ids: Sequence[int]) -> None:
+    # Redis away: their jobs run later and find the rows sent; a little work, nothing lost.
+    with suppress(QueueUnavailable):
+        ctx.queue.withdraw(SEND_JOB, [sms_job_id(sms_id) for sms_id in sms_ids])
+
+
+def _put_back(ctx: DeliveryContext, sms_ids: Sequence[int]) -> None:
+    """Rows claimed and never sent: not tried after all, and queued again."""
+    if not sms_ids:
+        return
+    now = ctx.clock()
+    with ctx.sessions.begin() as db:
+        db.execute(
+            update(OutboundSms)
+            .where(OutboundSms.id.in_(sms_ids), OutboundSms.status == "sending")
+            .values(status="pending", attempts=0, last_attempt_at=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    ctx.sms.enqueue(sms_ids)
 
 
 def undelivered_alert_job(db: Session, row: OutboundSms, now: datetime) -> int | None:
@@ -164,8 +277,7 @@ def _record(ctx: DeliveryContext, sms_id: int, result: SendResult) -> None:
     retry_at: datetime | None = None
     handover: list[int] = []
     if isinstance(result, Accepted):
-        _record_sent(ctx, sms_id, result, now)
-        log.info("SMS %s: accepted", sms_id)
+        _record_sent(ctx, [(sms_id, result)])
         return
     with ctx.sessions.begin() as db:
         row = db.get(OutboundSms, sms_id, with_for_update=True)
@@ -179,23 +291,32 @@ def _record(ctx: DeliveryContext, sms_id: int, result: SendResult) -> None:
     log.info("SMS %s: %s", sms_id, result.code)
 
 
-def _record_sent(ctx: DeliveryContext, sms_id: int, result: Accepted, now: datetime) -> None:
-    """The common case in one UPDATE (it takes the row lock itself): no SELECT ... FOR UPDATE
-    first, one round trip fewer per SMS. Nothing depends on the row's old values here."""
+def _record_sent(ctx: DeliveryContext, sent: Sequence[tuple[int, Accepted]]) -> None:
+    """The common case: one UPDATE per row (each takes its row lock itself), all in one
+    transaction and one round trip; no SELECT ... FOR UPDATE first, as nothing depends on the
+    rows' old values."""
+    if not sent:
+        return
+    now = ctx.clock()
     with ctx.sessions.begin() as db:
+        # SQLAlchemy's bulk UPDATE by primary key: one executemany, pipelined by psycopg.
         db.execute(
-            update(OutboundSms)
-            .where(OutboundSms.id == sms_id)
-            .values(
-                status="sent",
-                sent_at=now,
-                provider_message_id=result.message_id,
-                failure_class=None,
-                failure_code=None,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
+            update(OutboundSms),
+            [
+                {
+                    "id": sms_id,
+                    "status": "sent",
+                    "sent_at": now,
+                    "provider_message_id": result.message_id,
+                    "failure_class": None,
+                    "failure_code": None,
+                    "updated_at": now,
+                }
+                for sms_id, result in sent
+            ],
         )
+    for sms_id, _ in sent:
+        log.info("SMS %s: accepted", sms_id)
 
 
 def _record_failure(

@@ -60,6 +60,22 @@ class JobQueue(Protocol):
     ) -> None: ...
     def enqueue_outbox(self, outbox_id: int) -> None: ...
     def still_queued(self, job_ids: Sequence[str]) -> set[str]: ...
+    def withdraw(self, job: str, job_ids: Sequence[str]) -> set[str]: ...
+
+
+# Take jobs back that no worker has taken yet: off the queue's list, and their record deleted in
+# the same step, so a worker can never start a job whose record is gone. KEYS: the list, then
+# each job's record; ARGV: the job ids. Returns the ids taken back.
+_WITHDRAW = """
+local taken = {}
+for i, job_id in ipairs(ARGV) do
+  if redis.call('LREM', KEYS[1], 1, job_id) == 1 then
+    redis.call('DEL', KEYS[i + 1])
+    taken[#taken + 1] = job_id
+  end
+end
+return taken
+"""
 
 
 class RqJobQueue:
@@ -70,6 +86,7 @@ class RqJobQueue:
             name: Queue(name, connection=connection, serializer=JSONSerializer)
             for name in QUEUE_NAMES
         }
+        self._withdraw = connection.register_script(_WITHDRAW)
 
     def queue_for(self, job: str) -> Queue:
         """Time-critical jobs go to the queue workers take from first, deferrable ones last."""
@@ -119,6 +136,21 @@ class RqJobQueue:
             return set()
         with _unavailable_on_redis_error():
             return self._held(job_ids)
+
+    def withdraw(self, job: str, job_ids: Sequence[str]) -> set[str]:
+        """Take back jobs still waiting in `job`'s queue (a job that did their work already ran).
+
+        A job a worker has already taken is left alone: it runs, and finds nothing to do.
+        """
+        if not job_ids:
+            return set()
+        queue = self.queue_for(job)
+        with _unavailable_on_redis_error():
+            taken = self._withdraw(
+                keys=[queue.key, *(Job.key_for(job_id) for job_id in job_ids)],
+                args=list(job_ids),
+            )
+        return {item.decode() if isinstance(item, bytes) else str(item) for item in taken}
 
     def _held(self, job_ids: Sequence[str]) -> set[str]:
         connection = self._queues[QUEUE_NAME].connection
@@ -171,6 +203,9 @@ class InProcessJobQueue:
 
     def still_queued(self, job_ids: Sequence[str]) -> set[str]:
         return set()  # Its jobs live in this process; a sweep after a restart finds none.
+
+    def withdraw(self, job: str, job_ids: Sequence[str]) -> set[str]:
+        return set()  # Its jobs are not named: each runs, and finds its work already done.
 
     def join(self, timeout: float = 30.0) -> bool:
         """Wait until no job is due now or running (tests, clean shutdown)."""

@@ -79,3 +79,15 @@ def test_settings_are_frozen() -> None:
 def test_the_worker_and_admin_commands_need_no_webhook_token() -> None:
     settings = Settings.from_env({"REDIS_URL": "redis://x"}, serves_callbacks=False)
     assert not settings.embedded and settings.webhook_token is None
+
+
+def test_the_sms_batch_defaults_and_reads_a_whole_number_in_range() -> None:
+    assert Settings.from_env({}).sms_batch == 25
+    assert Settings.from_env({"HANDSOFF_SMS_BATCH": "1"}).sms_batch == 1
+    assert Settings.from_env({"HANDSOFF_SMS_BATCH": "200"}).sms_batch == 200
+
+
+@pytest.mark.parametrize("value", ["0", "201", "-3", "ten", "2.5"])
+def test_an_sms_batch_out_of_range_stops_the_start(value: str) -> None:
+    with pytest.raises(ConfigError, match="HANDSOFF_SMS_BATCH must be a whole number"):
+        Settings.from_env({"HANDSOFF_SMS_BATCH": value})
