@@ -12,6 +12,8 @@ RATIO_SESSIONS = (2, 8)
 P99_TARGET_MS = 10.0
 SUBMIT_P99_TARGET_MS = 25.0
 TARGET_SESSIONS = 8
+# Item 3: one worker drains a wave of officers' messages at this rate or better.
+WORKER_SMS_TARGET = 200.0
 
 
 def evaluate_targets(run: dict[str, Any]) -> list[dict[str, Any]]:
@@ -47,6 +49,15 @@ def evaluate_targets(run: dict[str, Any]) -> list[dict[str, Any]]:
     errors = sum(level["service"]["errors"] for level in run["levels"])
     targets.append({"target": "zero errors (service)", "value": errors, "met": errors == 0})
     return targets
+
+
+def worker_target(wave: dict[str, Any]) -> dict[str, Any]:
+    """The worker's SMS rate on a wave (bench/sms_wave.py); a wave that did not run fails it."""
+    target = f"worker >= {WORKER_SMS_TARGET:g} SMS/s (a wave of officer notices)"
+    if wave.get("status") != "ok":
+        return {"target": target, "value": wave.get("status"), "met": False}
+    rate = wave["sms_per_s"]
+    return {"target": target, "value": rate, "met": rate >= WORKER_SMS_TARGET}
 
 
 def print_run(run: dict[str, Any]) -> None:

@@ -97,6 +97,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="with --worker-only: alternate fresh-connection / keep-alive worker runs",
     )
     p.add_argument("--worker-cases", type=int, default=300, help="cases per worker round")
+    p.add_argument(
+        "--sms-wave",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="after the worker's cases, a wave of N officer notices drained by the worker (0: no)",
+    )
+    p.add_argument(
+        "--sms-wave-compare",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="only the SMS wave: one message per job against the batched send, alternating",
+    )
     p.add_argument("--profile", action="store_true", help="profile the hot path in process")
     p.add_argument("--profile-journeys", type=int, default=30)
     p.add_argument("--profile-top", type=int, default=30)
@@ -240,6 +254,8 @@ def time_limit(args: argparse.Namespace, levels: list[int], servers: int) -> int
     seconds = 120.0
     if args.soak:
         seconds += args.minutes * 60 + 120
+    elif args.sms_wave_compare:
+        seconds += args.sms_wave_compare * 2 * (60 + args.sms_wave / 20)
     elif args.worker_only:
         seconds += 300 + max(args.worker_compare, 1) * (args.worker_seconds + 60)
     elif not args.no_load:
@@ -307,8 +323,11 @@ def main(argv: list[str] | None = None) -> int:
                 with_worker=not args.no_worker,
             )
             print_soak(results["soak"])
+        elif args.sms_wave_compare:
+            results["sms_wave"] = sms_wave_compare(backends, args)
         elif args.worker_only:
             results["worker"] = worker_only(backends, specs[0], args)
+            results["sms_wave"] = sms_wave_part(backends, args)
         elif not args.no_load:
             comparison = run_comparison(specs, backends, levels, args)
             results["comparison"] = comparison
@@ -329,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
                 results["worker"] = {"status": "skipped", "note": "--no-worker"}
             else:
                 results["worker"] = worker_part(backends, args)
+                results["sms_wave"] = sms_wave_part(backends, args)
+                if results["sms_wave"].get("status") != "skipped":
+                    results["targets"].append(report.worker_target(results["sms_wave"]))
+                    report.print_targets(results["targets"][-1:])
         if args.pyspy > 0:
             from bench import pyspy
 
@@ -430,6 +453,50 @@ def worker_part(backends: Backends, args: argparse.Namespace) -> dict[str, Any]:
     else:
         print(f"note: worker measurement: {result.get('note')}")
     return result
+
+
+def sms_wave_part(backends: Backends, args: argparse.Namespace) -> dict[str, Any]:
+    from bench import sms_wave
+
+    if args.sms_wave <= 0:
+        return {"status": "skipped", "note": "--sms-wave 0"}
+    reason = worker_sms.unavailable()
+    if reason is not None:
+        return {"status": "skipped", "note": reason}
+    print(f"\nSMS wave: {args.sms_wave} officer notices, then the worker drains them ...")
+    try:
+        result = sms_wave.measure(backends, args.sms_wave)
+    except Exception as error:  # Reported, not raised: the HTTP results above still count.
+        print(f"note: SMS wave failed: {type(error).__name__}: {error}")
+        return {"status": "failed", "note": f"{type(error).__name__}: {error}"}
+    print(f"SMS wave: {sms_wave.line(result)}")
+    return result
+
+
+def sms_wave_compare(backends: Backends, args: argparse.Namespace) -> dict[str, Any]:
+    from bench import sms_wave
+
+    reason = worker_sms.unavailable()
+    if reason is not None:
+        print(f"note: SMS wave not measured: {reason}")
+        return {"status": "skipped", "note": reason}
+    wave = args.sms_wave or 1000
+    print(f"SMS wave compare: {args.sms_wave_compare} rounds of {wave} notices per setting")
+    summary = sms_wave.compare(backends, wave, args.sms_wave_compare)
+    if summary["status"] == "ok":
+        names = list(sms_wave.CONFIGS)
+        print(
+            "SMS wave (median of rounds): "
+            + "; ".join(
+                f"{name} {summary[name]['sms_per_s']} SMS/s, "
+                f"{summary[name]['worker_cpu_ms_per_sms']} ms CPU/SMS"
+                for name in names
+            )
+            + f"; ratio {summary['sms_per_s_ratio']}x"
+        )
+    else:
+        print(f"note: SMS wave compare: {summary.get('note')}")
+    return summary
 
 
 if __name__ == "__main__":
