@@ -37,7 +37,7 @@ EDGES = {
     ("service/queueing/relay.py", "_relay"),
     ("service/casework/maintenance.py", "run_maintenance"),
     ("service/queueing/job_queue.py", "_loop"),
-    ("service/messaging/delivery.py", "send_sms"),
+    ("service/messaging/delivery.py", "_send"),  # the SDK call, for every message a job sends
 }
 PRAGMA = re.compile(r"#\s*(type:\s*ignore(\[[^\]]*\])?|noqa(:\s*[A-Z0-9, ]+)?)(?P<after>.*)$")
 
