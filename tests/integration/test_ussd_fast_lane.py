@@ -210,6 +210,11 @@ def test_a_malformed_callback_gets_the_same_screen_log_and_count(
 
 
 def test_get_ussd_goes_to_flask_and_gets_405(lanes: Lanes) -> None:
+    for method in ("GET", "PUT", "post"):
+        # With a body and its length, as a POST would have: only the method differs.
+        fast, flask = lanes.both(method=method, query=lanes.token, data=FORM)
+        _same(fast, flask)
+        assert fast.through_flask
     fast, flask = lanes.both(method="GET", query=lanes.token, data=b"", content_type=None)
     _same(fast, flask)
     assert fast.status.startswith("405") and fast.body == b"405\n"
