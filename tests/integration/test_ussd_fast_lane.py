@@ -22,7 +22,7 @@ from werkzeug.test import EnvironBuilder
 
 from service.bootstrap.web import WebContainer
 from service.web.fast_lane import UssdFastLane
-from tests.support.apps import make_app, production_settings
+from tests.support.apps import embedded_settings, make_app, production_settings
 
 FORM = {
     "sessionId": "ATUid_lane",
@@ -267,3 +267,18 @@ def test_a_failing_hop_gets_the_same_try_again_screen_never_a_500(
     assert not fast.through_flask
     assert [r.getMessage() for r in caplog.records] == ["USSD hop failed"] * 2
     assert lanes.container.counters.totals().get("ussd.error") == 2
+
+
+def test_on_the_embedded_default_only_flask_logins_vary_header_is_missing(tmp_path: Path) -> None:
+    """With the desk mounted, Flask-Login's after_request reads the session on every request, so
+    Flask adds `Vary: Cookie` to /ussd too. The lane has no session: that header alone differs."""
+    app, container = make_app(embedded_settings(tmp_path))
+    try:
+        lanes = Lanes(app, container, "")
+        fast = lanes.fast(data={**FORM, "sessionId": "ATUid_f"})
+        flask = lanes.flask(data={**FORM, "sessionId": "ATUid_v"})
+        assert (fast.status, fast.body) == (flask.status, flask.body)
+        assert [*fast.headers, ("Vary", "Cookie")] == flask.headers
+        assert not fast.through_flask
+    finally:
+        container.close()
