@@ -60,13 +60,14 @@ def token_accepted(container: WebContainer, query: str) -> bool:
 
 @webhooks.post("/ussd")
 def ussd() -> Response:
-    # Normally served by the fast lane (service/web/fast_lane.py); a multipart body, or one
-    # without a plain Content-Length, comes here.
+    # Normally served by the fast lane (service/web/fast_lane.py); a multipart body, one
+    # without a plain Content-Length, or one shorter than its length comes here.
     return _plain(answer_ussd(_container(), _form()))
 
 
 def answer_ussd(container: WebContainer, form: Mapping[str, str]) -> str:
-    """The reply body for one USSD callback, whichever lane read it; never raises for a hop."""
+    """The reply body for one USSD callback, whichever lane read it; a failing hop gets the
+    try-again screen, never an error."""
     try:
         hop = parse_ussd(form, container.settings.limits.max_text_length)
     except BadCallback as error:
