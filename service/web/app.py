@@ -7,8 +7,9 @@ from flask import Flask, Response
 from config.settings import Settings
 from service.bootstrap.web import WebContainer, build_web
 from service.logs.redaction import install_redaction
+from service.web.fast_lane import UssdFastLane
 from service.web.readiness import ReadinessProbe, readiness
-from service.web.webhooks import webhooks
+from service.web.webhooks import error_body, webhooks
 
 # Larger bodies are refused by Flask with 413 before we read them.
 MAX_BODY_BYTES = 16 * 1024
@@ -38,8 +39,10 @@ def create_app(settings: Settings, container: WebContainer | None = None) -> Fla
     @app.errorhandler(413)
     def client_error(error: Exception) -> Response:
         code = getattr(error, "code", 400) or 400
-        return Response(f"{code}\n", status=code, mimetype="text/plain")
+        return Response(error_body(code), status=code, mimetype="text/plain")
 
+    # POST /ussd in plain WSGI, every other request through Flask (service/web/fast_lane.py).
+    app.wsgi_app = UssdFastLane(app.wsgi_app, built, max_body_bytes=MAX_BODY_BYTES)  # type: ignore[method-assign]  # the documented way to wrap a Flask app in middleware
     return app
 
 

@@ -22,6 +22,14 @@ from service.messaging.africastalking.callbacks import (
 
 log = logging.getLogger(__name__)
 
+FORBIDDEN_BODY = "forbidden\n"
+
+
+def error_body(status: int) -> str:
+    """What a client error (404, 405, 413) says: its code, nothing about the request."""
+    return f"{status}\n"
+
+
 webhooks = Blueprint("webhooks", __name__)
 
 
@@ -32,27 +40,40 @@ def _container() -> WebContainer:
 
 @webhooks.before_request
 def require_token() -> Response | None:
+    if token_accepted(_container(), request.environ.get("QUERY_STRING", "")):
+        return None
+    return _plain(FORBIDDEN_BODY, 403)
+
+
+def token_accepted(container: WebContainer, query: str) -> bool:
     """With WEBHOOK_TOKEN set, every callback must carry it as ?token=… (constant-time compare)."""
-    expected = _container().settings.webhook_token
+    expected = container.settings.webhook_token
     if not expected:
-        return None
-    given = _query_token(request.environ.get("QUERY_STRING", ""))
+        return True
+    given = _query_token(query)
     if hmac.compare_digest(given.encode(), expected.encode()):
-        return None
+        return True
     # Counted in memory: a request without the token touches neither SQL nor Redis.
-    _container().counters.note("callback.forbidden")
-    return Response("forbidden\n", status=403, mimetype="text/plain")
+    container.counters.note("callback.forbidden")
+    return False
 
 
 @webhooks.post("/ussd")
 def ussd() -> Response:
-    container = _container()
+    # Normally served by the fast lane (service/web/fast_lane.py); a multipart body, one
+    # without a plain Content-Length, or one shorter than its length comes here.
+    return _plain(answer_ussd(_container(), _form()))
+
+
+def answer_ussd(container: WebContainer, form: Mapping[str, str]) -> str:
+    """The reply body for one USSD callback, whichever lane read it; a failing hop gets the
+    try-again screen, never an error."""
     try:
-        hop = parse_ussd(_form(), container.settings.limits.max_text_length)
+        hop = parse_ussd(form, container.settings.limits.max_text_length)
     except BadCallback as error:
         log.info("malformed USSD callback: %s", error)
         container.counters.bump("ussd.malformed")
-        return _plain(render_ussd_reply(container.bad_request_reply()))
+        return render_ussd_reply(container.bad_request_reply())
     try:
         reply = container.ussd.handle(hop)
     except Exception:
@@ -60,7 +81,7 @@ def ussd() -> Response:
         log.exception("USSD hop failed")
         container.counters.note("ussd.error")  # The database may be what failed: no SQL.
         reply = container.try_again_reply()
-    return _plain(render_ussd_reply(reply))
+    return render_ussd_reply(reply)
 
 
 @webhooks.post("/ussd/events")
@@ -123,14 +144,20 @@ def _query_token(query: str) -> str:
 
 
 def _form() -> Mapping[str, str]:
-    """Decode the body strictly: bytes that are not UTF-8 are a malformed callback."""
-    # The media type straight from the header: `request.mimetype` parses its options too.
-    content_type = request.environ.get("CONTENT_TYPE", "")
-    if content_type.partition(";")[0].strip().lower() == "multipart/form-data":
+    if is_multipart(request.environ.get("CONTENT_TYPE", "")):
         return request.form
+    return decode_form(request.get_data(cache=True))
+
+
+def is_multipart(content_type: str) -> bool:
+    """The media type straight from the header: `request.mimetype` parses its options too."""
+    return content_type.partition(";")[0].strip().lower() == "multipart/form-data"
+
+
+def decode_form(body: bytes) -> Mapping[str, str]:
+    """Decode a url-encoded body strictly: bytes that are not UTF-8 are a malformed callback."""
     try:
-        body = request.get_data(cache=True).decode("utf-8")
-        return dict(parse_qsl(body, keep_blank_values=True, errors="strict"))
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict"))
     except (UnicodeDecodeError, ValueError):
         return {"__undecodable__": "1"}
 
@@ -139,4 +166,13 @@ def _plain(body: str, status: int = 200) -> Response:
     return Response(body, status=status, mimetype="text/plain")
 
 
-__all__ = ["UssdReply", "webhooks"]
+__all__ = [
+    "FORBIDDEN_BODY",
+    "UssdReply",
+    "answer_ussd",
+    "decode_form",
+    "error_body",
+    "is_multipart",
+    "token_accepted",
+    "webhooks",
+]

@@ -30,7 +30,7 @@ APP = ("service", "flows", "crypto", "workers", "config")
 # Where a broad handler belongs: the process's edges, which must answer or keep running whatever
 # went wrong below them (docs/design-notes.md, "One source of truth").
 EDGES = {
-    ("service/web/webhooks.py", "ussd"),
+    ("service/web/webhooks.py", "answer_ussd"),
     ("service/web/webhooks.py", "sms_inbound"),
     ("service/web/webhooks.py", "sms_delivery"),
     ("service/queueing/relay.py", "run"),
