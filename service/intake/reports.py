@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from crypto import ContactSealer, ReportSealer, SecretHasher, StateCipher
 from crypto.contexts import (
@@ -115,6 +116,11 @@ class Intake:
             except IntegrityError:
                 # A code collision (draw again) or a concurrent hop of the same session.
                 log.info("case insert conflicted; retrying")
+                look_first = True
+            except StaleDataError:
+                # The worker changed the urgent case between our read and our write (only where
+                # FOR UPDATE is a no-op: SQLite, the embedded default): read it again.
+                log.info("case changed meanwhile; retrying")
                 look_first = True
         raise RuntimeError("could not allocate a unique case code")
 
