@@ -10,6 +10,9 @@ hop. On a shared 2-core machine the ratio of two sides measured in the same minu
 figure to trust, not either side's absolute value; `--callgrind` counts instructions per answer
 hop instead (two runs per side under valgrind, 4 and 4 + N journeys without the submit, the
 difference over N journeys), which the machine's load does not move.
+
+`--base-without MODULE` runs side A as if MODULE were not installed (an optional accelerator
+such as `hiredis`): give the same tree to both sides to measure what the module alone is worth.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -118,10 +122,12 @@ def _tree(revision: str, scratch: Path) -> Path:
     return path
 
 
-def _instructions(tree: Path, env: dict[str, str], journeys: int, scratch: Path) -> int:
-    out = scratch / f"callgrind.{tree.name}.{journeys}"
+def _instructions(
+    tree: Path, env: dict[str, str], journeys: int, scratch: Path, hidden: Sequence[str] = ()
+) -> int:
+    out = scratch / f"callgrind.{len(hidden)}.{tree.name}.{journeys}"
     prefix = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
-    _run_side(tree, env, journeys, 1, answers_only=True, prefix=prefix)
+    _run_side(tree, env, journeys, 1, answers_only=True, prefix=prefix, hidden=hidden)
     for line in out.read_text().splitlines():
         if line.startswith("summary:"):
             return int(line.split()[1])
@@ -135,11 +141,14 @@ def _run_side(
     batches: int,
     answers_only: bool = False,
     prefix: list[str] | None = None,
+    hidden: Sequence[str] = (),
 ) -> dict[str, float]:
     side_env = {**env, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}
     # This file's child, run against that tree's modules (an older tree may lack this file).
+    # A module set to None in sys.modules fails to import, as if it were not installed.
     code = (
-        f"import sys; sys.path.insert(0, {str(tree)!r}); import runpy; "
+        f"import sys; sys.modules.update(dict.fromkeys({list(hidden)!r})); "
+        f"sys.path.insert(0, {str(tree)!r}); import runpy; "
         f"m = runpy.run_path({str(Path(__file__))!r}); "
         f"m['_child']({journeys}, {batches}, {answers_only})"
     )
@@ -173,6 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--journeys", type=int, default=40, help="journeys per batch")
     p.add_argument("--batches", type=int, default=3, help="batches per child (best is kept)")
     p.add_argument("--callgrind", type=int, default=0, help="N: instructions per answer hop")
+    p.add_argument(
+        "--base-without",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="side A runs as if MODULE were not installed (repeatable)",
+    )
     args = p.parse_args(argv)
     scratch = Path(tempfile.mkdtemp(prefix="hop-ab-"))
     backends = provision(args.redis_db)
@@ -183,8 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.callgrind:
             per_hop = {}
             for side, tree in trees.items():
-                low = _instructions(tree, env, 4, scratch)
-                high = _instructions(tree, env, 4 + args.callgrind, scratch)
+                hidden = args.base_without if side == "A" else []
+                low = _instructions(tree, env, 4, scratch, hidden)
+                high = _instructions(tree, env, 4 + args.callgrind, scratch, hidden)
                 per_hop[side] = (high - low) / (args.callgrind * ANSWER_HOPS)
                 print(f"{side} {tree}: {per_hop[side]:,.0f} instructions per answer hop")
             print(f"B/A instructions per answer hop: {per_hop['B'] / per_hop['A']:.3f}")
@@ -192,7 +209,10 @@ def main(argv: list[str] | None = None) -> int:
         found: dict[str, list[dict[str, float]]] = {"A": [], "B": []}
         for i in range(args.rounds):
             for side in ("A", "B") if i % 2 == 0 else ("B", "A"):
-                found[side].append(_run_side(trees[side], env, args.journeys, args.batches))
+                hidden = args.base_without if side == "A" else []
+                found[side].append(
+                    _run_side(trees[side], env, args.journeys, args.batches, hidden=hidden)
+                )
                 print(f"round {i} {side}: {found[side][-1]['us_cpu_per_hop']:.1f} µs/hop")
         summary = {
             side: {
