@@ -109,25 +109,35 @@ def _send(ctx: DeliveryContext, sms_id: int, opened: OpenedSms) -> SendResult:
 
 def _drain(ctx: DeliveryContext, own_id: int) -> None:
     """Claim waiting officers' messages a batch at a time and send them, until none is left,
-    the time is up, or one is not accepted; what was claimed and not sent is put back."""
+    the time is up, or one is not accepted."""
     until = time.monotonic() + ctx.drain.seconds
     while time.monotonic() < until:
         claimed = _claim_waiting(ctx, own_id, ctx.drain.batch)
-        if not claimed:
+        if not claimed or not _send_claimed(ctx, claimed, until):
             return
-        accepted: list[tuple[int, Accepted]] = []
+
+
+def _send_claimed(
+    ctx: DeliveryContext, claimed: Sequence[tuple[int, OpenedSms]], until: float
+) -> bool:
+    """Send claimed rows in order, each result recorded as it comes (a delivery report can
+    follow within a second, and must find its row); True if every one was accepted.
+
+    Whatever was claimed and not tried goes back, however this ends: the time up, a refusal,
+    an exception, even the worker being stopped. The row being sent when it was stopped stays
+    `sending`: it may have gone, and the sweep treats it as interrupted.
+    """
+    tried = 0
+    try:
         for index, (sms_id, opened) in enumerate(claimed):
-            result = _send(ctx, sms_id, opened)
-            if not isinstance(result, Accepted):
-                _record_sent(ctx, accepted)
-                _record(ctx, sms_id, result)
-                _put_back(ctx, [row_id for row_id, _ in claimed[index + 1 :]])
-                return
-            accepted.append((sms_id, result))
-            if time.monotonic() >= until:
-                break
-        _record_sent(ctx, accepted)
-        _put_back(ctx, [row_id for row_id, _ in claimed[len(accepted) :]])
+            if index and time.monotonic() >= until:
+                return False
+            tried = index + 1
+            if not isinstance(_deliver(ctx, sms_id, opened), Accepted):
+                return False
+        return True
+    finally:
+        _put_back(ctx, [sms_id for sms_id, _ in claimed[tried:]])
 
 
 def _claim(ctx: DeliveryContext, sms_id: int) -> OpenedSms | None:
@@ -235,7 +245,7 @@ def _put_back(ctx: DeliveryContext, sms_ids: Sequence[int]) -> None:
             .values(status="pending", attempts=0, last_attempt_at=None, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-    ctx.sms.enqueue(sms_ids)
+    ctx.sms.enqueue_again(sms_ids)
 
 
 def undelivered_alert_job(db: Session, row: OutboundSms, now: datetime) -> int | None:
@@ -277,7 +287,7 @@ def _record(ctx: DeliveryContext, sms_id: int, result: SendResult) -> None:
     retry_at: datetime | None = None
     handover: list[int] = []
     if isinstance(result, Accepted):
-        _record_sent(ctx, [(sms_id, result)])
+        _record_sent(ctx, sms_id, result)
         return
     with ctx.sessions.begin() as db:
         row = db.get(OutboundSms, sms_id, with_for_update=True)
@@ -291,32 +301,25 @@ def _record(ctx: DeliveryContext, sms_id: int, result: SendResult) -> None:
     log.info("SMS %s: %s", sms_id, result.code)
 
 
-def _record_sent(ctx: DeliveryContext, sent: Sequence[tuple[int, Accepted]]) -> None:
-    """The common case: one UPDATE per row (each takes its row lock itself), all in one
-    transaction and one round trip; no SELECT ... FOR UPDATE first, as nothing depends on the
-    rows' old values."""
-    if not sent:
-        return
+def _record_sent(ctx: DeliveryContext, sms_id: int, result: Accepted) -> None:
+    """The common case in one UPDATE (it takes the row lock itself): no SELECT ... FOR UPDATE
+    first, one round trip fewer per SMS. Nothing depends on the row's old values here."""
     now = ctx.clock()
     with ctx.sessions.begin() as db:
-        # SQLAlchemy's bulk UPDATE by primary key: one executemany, pipelined by psycopg.
         db.execute(
-            update(OutboundSms),
-            [
-                {
-                    "id": sms_id,
-                    "status": "sent",
-                    "sent_at": now,
-                    "provider_message_id": result.message_id,
-                    "failure_class": None,
-                    "failure_code": None,
-                    "updated_at": now,
-                }
-                for sms_id, result in sent
-            ],
+            update(OutboundSms)
+            .where(OutboundSms.id == sms_id)
+            .values(
+                status="sent",
+                sent_at=now,
+                provider_message_id=result.message_id,
+                failure_class=None,
+                failure_code=None,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
         )
-    for sms_id, _ in sent:
-        log.info("SMS %s: accepted", sms_id)
+    log.info("SMS %s: accepted", sms_id)
 
 
 def _record_failure(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
@@ -49,6 +49,19 @@ class SmsDispatcher:
         """Enqueue rows just committed (written waiting) and mark those the queue took."""
         taken, _ = self._rows.enqueue_each(sms_ids)
         self._rows.mark(taken, self._clock())
+
+    def enqueue_again(self, sms_ids: Sequence[int]) -> None:
+        """Queue rows a send job claimed and gave back unsent, each under a fresh job id.
+
+        Not `sms-<id>`: a job of that id may still be running (it found its row claimed), and
+        rq deletes a finished job's record by id, which would leave the new entry orphaned.
+        Rows the queue refuses are set waiting, for the sweep.
+        """
+        taken, left = self._rows.enqueue_each(
+            sms_ids, enqueue=lambda queue, sms_id: queue.enqueue(SEND_JOB, sms_id)
+        )
+        self._rows.mark(taken, self._clock())
+        self._rows.mark(left, None)
 
     def schedule_retry(self, sms_id: int, when: datetime) -> None:
         """Run the send again at `when`; if this fails the sweep finds the row overdue."""

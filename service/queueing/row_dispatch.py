@@ -47,13 +47,19 @@ class RowDispatcher:
         self._sessions = sessions
         self._clock = clock
 
-    def enqueue_each(self, ids: Iterable[int]) -> tuple[list[int], list[int]]:
-        """Enqueue rows in order until the queue fails; return (those taken, those left)."""
+    def enqueue_each(
+        self, ids: Iterable[int], enqueue: Callable[[JobQueue, int], None] | None = None
+    ) -> tuple[list[int], list[int]]:
+        """Enqueue rows in order until the queue fails; return (those taken, those left).
+
+        `enqueue` replaces the table's own way (e.g. a job under a fresh id, not the row's).
+        """
         ids = list(ids)
+        enqueue = enqueue or self._rows.enqueue
         taken: list[int] = []
         for row_id in ids:
             try:
-                self._rows.enqueue(self._queue, row_id)
+                enqueue(self._queue, row_id)
             except QueueUnavailable as error:  # The rows left wait in SQL for the sweep.
                 log.warning(
                     "%s enqueue failed (%s); the sweep will retry",

@@ -17,6 +17,7 @@ from rq.serializers import JSONSerializer
 
 from service.messaging.delivery import DrainPolicy, send_sms
 from service.messaging.dispatch import SEND_JOB, sms_job_id
+from service.messaging.gateway import SendResult
 from service.messaging.outbound import OFFICER, REPORTER
 from service.queueing.job_queue import URGENT_QUEUE_NAME, RqJobQueue
 from tests.integration.casework.conftest import World, new_number
@@ -50,6 +51,11 @@ def _statuses(world: World, ids: list[int]) -> dict[int, tuple[str, int]]:
 
 def _delivered_once(world: World, written: dict[int, tuple[str, str]]) -> bool:
     return all(world.inbox(number) == [body] for number, body in written.values())
+
+
+def _queued_sends(world: World) -> list[int]:
+    """The row ids of the send jobs waiting in the urgent queue, whatever their job ids."""
+    return [int(job.args[0]) for job in _urgent(world).get_jobs() if job.func_name == SEND_JOB]
 
 
 def test_one_send_job_delivers_the_officers_messages_waiting_behind_it(world: World) -> None:
@@ -91,10 +97,74 @@ def test_a_refusal_mid_wave_puts_the_unsent_back_and_every_message_goes_once(
     assert states[ids[3]] == ("retry", 1)
     # Claimed, never tried: back to waiting, as if never claimed, and queued again.
     assert [states[i] for i in ids[4:]] == [("pending", 0)] * 4
-    assert {sms_job_id(i) for i in ids[4:]} <= set(_urgent(world).get_job_ids())
+    assert set(ids[4:]) <= set(_queued_sends(world))
     world.drain()
     assert _delivered_once(world, written)
     assert world.aggregator.requests == len(written) + 1
+
+
+def test_a_row_put_back_keeps_its_job_when_the_job_of_its_id_ends(world: World) -> None:
+    """A job `sms-<id>` may still be running when its row is put back; rq deletes that id's
+    record when it ends, so the row is queued again under a fresh id."""
+    written = _wave(world, 3)
+    own, _, last = written
+    world.aggregator.delay_next(1, 0.0)  # its own goes; the next is refused; the last goes back
+    world.aggregator.fail_next(1, http_status=503)
+    send_sms(world.ctx, own)
+    assert _statuses(world, [last])[last] == ("pending", 0)
+    world.connection.delete(Job.key_for(sms_job_id(last)))  # that job ending, as rq does it
+    assert last in _queued_sends(world)
+    world.drain()
+    assert _delivered_once(world, written)
+
+
+def test_a_delivery_report_during_the_wave_finds_its_message(world: World) -> None:
+    """Each accepted message is recorded before the next is sent: a fast "Failed" report for
+    it must not arrive while its row has no provider id yet (it would be dropped)."""
+    import threading
+
+    written = _wave(world, 3)
+    own, first, last = written
+    world.aggregator.delay_next(2, 0.0)
+    world.aggregator.hold_next(1)  # the last is taken and not answered until released
+    sending = threading.Thread(target=send_sms, args=(world.ctx, own))
+    sending.start()
+    try:
+        assert world.aggregator.wait_for(lambda: world.aggregator.requests == 3)
+        [report_for] = [s for s in world.aggregator.sent if s.to == written[first][0]]
+        assert world.delivery_report(report_for.message_id, "Failed", "UserInBlackList") == 200
+        assert _statuses(world, [first])[first] == ("failed", 1)
+        assert _statuses(world, [last])[last] == ("sending", 1)
+    finally:
+        world.aggregator.release()
+        sending.join(timeout=30)
+    assert _statuses(world, [last])[last] == ("sent", 1)
+
+
+class _StoppedMidWave(BaseException):
+    """What a worker being stopped raises inside a job (rq's SystemExit on a second signal)."""
+
+
+def test_a_worker_stopped_mid_wave_puts_back_what_it_had_not_tried(world: World) -> None:
+    written = _wave(world, 6)
+    ids = list(written)
+    real_gateway, calls = world.ctx.gateway, []
+
+    class StopsAtTheFourth:
+        def send(self, recipient: str, body: str) -> SendResult:
+            calls.append(recipient)
+            if len(calls) == 4:
+                raise _StoppedMidWave
+            return real_gateway.send(recipient, body)
+
+    world.ctx.gateway = StopsAtTheFourth()
+    with pytest.raises(_StoppedMidWave):
+        send_sms(world.ctx, ids[0])
+    states = _statuses(world, ids)
+    assert [states[i] for i in ids[:3]] == [("sent", 1)] * 3
+    assert states[ids[3]] == ("sending", 1)  # it may have gone: the sweep's to judge
+    assert [states[i] for i in ids[4:]] == [("pending", 0)] * 2
+    assert set(ids[4:]) <= set(_queued_sends(world))
 
 
 def test_a_batch_of_one_sends_only_the_jobs_own_message(world: World) -> None:
