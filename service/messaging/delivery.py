@@ -59,6 +59,10 @@ class DrainPolicy:
     seconds: float = 5.0
 
 
+# A drain writes accepted results at most this long after the first of them is accepted.
+RECORD_WITHIN = 0.1
+
+
 class DeliveryContext(Protocol):
     """What sending needs: SQL, a clock, the contact private key, a gateway, retries."""
 
@@ -120,23 +124,36 @@ def _drain(ctx: DeliveryContext, own_id: int) -> None:
 def _send_claimed(
     ctx: DeliveryContext, claimed: Sequence[tuple[int, OpenedSms]], until: float
 ) -> bool:
-    """Send claimed rows in order, each result recorded as it comes (a delivery report can
-    follow within a second, and must find its row); True if every one was accepted.
+    """Send claimed rows in order; True if every one was accepted.
 
-    Whatever was claimed and not tried goes back, however this ends: the time up, a refusal,
-    an exception, even the worker being stopped. The row being sent when it was stopped stays
-    `sending`: it may have gone, and the sweep treats it as interrupted.
+    Accepted results are written together, but never later than RECORD_WITHIN after the first
+    of them (checked before each call): a delivery report can follow within seconds and must
+    find its row by provider id. Whatever happens — the time up, a refusal, an exception, even
+    the worker being stopped — the accepted are recorded and the rows not yet tried go back;
+    the row whose call was in flight stays `sending`: it may have gone.
     """
     tried = 0
+    accepted: list[tuple[int, Accepted]] = []
+    oldest = 0.0
     try:
         for index, (sms_id, opened) in enumerate(claimed):
-            if index and time.monotonic() >= until:
+            now = time.monotonic()
+            if accepted and now - oldest >= RECORD_WITHIN:
+                _record_sent(ctx, accepted)
+                accepted = []
+            if index and now >= until:
                 return False
             tried = index + 1
-            if not isinstance(_deliver(ctx, sms_id, opened), Accepted):
+            result = _send(ctx, sms_id, opened)
+            if not isinstance(result, Accepted):
+                _record(ctx, sms_id, result)
                 return False
+            if not accepted:
+                oldest = time.monotonic()
+            accepted.append((sms_id, result))
         return True
     finally:
+        _record_sent(ctx, accepted)
         _put_back(ctx, [sms_id for sms_id, _ in claimed[tried:]])
 
 
@@ -287,7 +304,7 @@ def _record(ctx: DeliveryContext, sms_id: int, result: SendResult) -> None:
     retry_at: datetime | None = None
     handover: list[int] = []
     if isinstance(result, Accepted):
-        _record_sent(ctx, sms_id, result)
+        _record_sent(ctx, [(sms_id, result)])
         return
     with ctx.sessions.begin() as db:
         row = db.get(OutboundSms, sms_id, with_for_update=True)
@@ -301,25 +318,31 @@ def _record(ctx: DeliveryContext, sms_id: int, result: SendResult) -> None:
     log.info("SMS %s: %s", sms_id, result.code)
 
 
-def _record_sent(ctx: DeliveryContext, sms_id: int, result: Accepted) -> None:
-    """The common case in one UPDATE (it takes the row lock itself): no SELECT ... FOR UPDATE
-    first, one round trip fewer per SMS. Nothing depends on the row's old values here."""
+def _record_sent(ctx: DeliveryContext, sent: Sequence[tuple[int, Accepted]]) -> None:
+    """The common case: one UPDATE per row (each takes its row lock itself) in one transaction,
+    one executemany; no SELECT ... FOR UPDATE first, as nothing depends on the old values."""
+    if not sent:
+        return
     now = ctx.clock()
     with ctx.sessions.begin() as db:
+        # SQLAlchemy's bulk UPDATE by primary key: psycopg pipelines the rows.
         db.execute(
-            update(OutboundSms)
-            .where(OutboundSms.id == sms_id)
-            .values(
-                status="sent",
-                sent_at=now,
-                provider_message_id=result.message_id,
-                failure_class=None,
-                failure_code=None,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
+            update(OutboundSms),
+            [
+                {
+                    "id": sms_id,
+                    "status": "sent",
+                    "sent_at": now,
+                    "provider_message_id": result.message_id,
+                    "failure_class": None,
+                    "failure_code": None,
+                    "updated_at": now,
+                }
+                for sms_id, result in sent
+            ],
         )
-    log.info("SMS %s: accepted", sms_id)
+    for sms_id, _ in sent:
+        log.info("SMS %s: accepted", sms_id)
 
 
 def _record_failure(
