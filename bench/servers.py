@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import functools
 import os
-import re
-import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-PROCFILE = REPO / "Procfile"
+from tests.support.procfile import expand_variables
+from tests.support.procfile import procfile_line as read_procfile_line
+
 SERVICE_APP = "service.web.wsgi:app"
 
 # What the Procfile's web line ran before granian (kept so gunicorn stays comparable): its own
@@ -33,7 +32,6 @@ GUNICORN_OPTIONS = [
 # The same line for uWSGI: PATH_INFO, never the request URI (which holds the query string).
 UWSGI_LOGFORMAT = '%(addr) "%(method) %(var.PATH_INFO)" %(status) ms=%(msecs)'
 KINDS = ("granian", "gthread", "sync", "gevent", "uwsgi", "waitress")
-_ENV_DEFAULT = re.compile(r"\$\{(\w+):-([^}]*)\}|\$(\w+)")
 
 
 class ServerSpecError(ValueError):
@@ -98,21 +96,15 @@ class ServerSpec:
 
 def procfile_line(process: str = "web") -> list[str]:
     """The Procfile's command for one process, split as a shell would (variables kept)."""
-    for line in PROCFILE.read_text().splitlines():
-        if line.startswith(f"{process}:"):
-            return shlex.split(line[len(process) + 1 :])
-    raise ServerSpecError(f"the Procfile has no {process} line")
+    try:
+        return read_procfile_line(process)
+    except AssertionError as error:  # how the tests' helper says the line is missing
+        raise ServerSpecError(str(error)) from None
 
 
 def expand(argv: list[str], env: dict[str, str]) -> list[str]:
     """`${PORT:-8000}` and `$PORT` as the shell that runs a Procfile would expand them."""
-
-    def one(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(3)
-        default = match.group(2) or ""
-        return env.get(name) or default
-
-    return [_ENV_DEFAULT.sub(one, arg) for arg in argv]
+    return [expand_variables(arg, env) for arg in argv]
 
 
 def _option(argv: list[str], *names: str) -> str | None:

@@ -1,5 +1,6 @@
 """The Procfile's commands, runnable from a test: the program from this venv, the shell's
-`${PORT:-8000}` expanded, bound to loopback on a spare port."""
+`${PORT:-8000}` expanded, bound to loopback on a spare port. The bench reads the Procfile
+through the same functions (bench/servers.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ def procfile_line(process: str) -> list[str]:
     raise AssertionError(f"no {process} line in the Procfile")
 
 
-def _expand(arg: str, env: dict[str, str]) -> str:
+def expand_variables(arg: str, env: dict[str, str]) -> str:
+    """`${NAME:-default}` and `$NAME` as the shell that runs a Procfile expands them."""
+
     def one(match: re.Match[str]) -> str:
         return env.get(match.group(1) or match.group(3)) or match.group(2) or ""
 
@@ -35,7 +38,7 @@ def _expand(arg: str, env: dict[str, str]) -> str:
 
 def procfile_argv(process: str, port: int) -> list[str]:
     """The command as a process manager would run it with PORT set, but on 127.0.0.1 only."""
-    line = [_expand(arg, {"PORT": str(port)}) for arg in procfile_line(process)]
+    line = [expand_variables(arg, {"PORT": str(port)}) for arg in procfile_line(process)]
     program, options = line[0], line[1:]
     if program == "granian":
         host = options.index("--host")
