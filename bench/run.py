@@ -16,6 +16,7 @@ import shlex
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -429,6 +430,16 @@ def worker_only(backends: Backends, spec: ServerSpec, args: argparse.Namespace) 
     return summary
 
 
+def _reported(label: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run one worker measurement; a failure is printed and returned, not raised: the HTTP
+    results already taken still count."""
+    try:
+        return measure()
+    except Exception as error:  # The bench's edge: whatever failed is reported, the run goes on.
+        print(f"note: {label} failed: {type(error).__name__}: {error}")
+        return {"status": "failed", "note": f"{type(error).__name__}: {error}"}
+
+
 def worker_part(backends: Backends, args: argparse.Namespace) -> dict[str, Any]:
     reason = worker_sms.unavailable()
     if reason is not None:
@@ -438,11 +449,9 @@ def worker_part(backends: Backends, args: argparse.Namespace) -> dict[str, Any]:
         "\nworker: relaying the newest cases' jobs, alerting through a fake aggregator ...",
         flush=True,
     )
-    try:
-        result = worker_sms.measure(backends, args.worker_seconds)
-    except Exception as error:  # The worker is someone else's work in progress: report, go on.
-        print(f"note: worker measurement failed: {type(error).__name__}: {error}")
-        return {"status": "failed", "note": f"{type(error).__name__}: {error}"}
+    result = _reported(
+        "worker measurement", lambda: worker_sms.measure(backends, args.worker_seconds)
+    )
     if result.get("status") == "ok":
         print(
             f"worker: {result['sms_sent']} SMS in {result['seconds']}s = "
@@ -464,11 +473,7 @@ def sms_wave_part(backends: Backends, args: argparse.Namespace) -> dict[str, Any
     if reason is not None:
         return {"status": "skipped", "note": reason}
     print(f"\nSMS wave: {args.sms_wave} officer notices, then the worker drains them ...")
-    try:
-        result = sms_wave.measure(backends, args.sms_wave)
-    except Exception as error:  # Reported, not raised: the HTTP results above still count.
-        print(f"note: SMS wave failed: {type(error).__name__}: {error}")
-        return {"status": "failed", "note": f"{type(error).__name__}: {error}"}
+    result = _reported("SMS wave", lambda: sms_wave.measure(backends, args.sms_wave))
     print(f"SMS wave: {sms_wave.line(result)}")
     return result
 

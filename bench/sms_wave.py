@@ -12,7 +12,6 @@ rq's job, the claim (attempt recorded first), opening the row, the SDK's call, t
 
 from __future__ import annotations
 
-import statistics
 import time
 from typing import Any
 
@@ -73,14 +72,9 @@ def measure(
     """Write a wave of `count`, start the worker, time the drain."""
     write_wave(backends, count)
     with worker_sms.running_worker(backends, extra_env, add_officers=False) as worker:
-        deadline = time.monotonic() + 90
-        while worker.sent() == 0 and time.monotonic() < deadline:
-            if worker.process.poll() is not None:
-                break
-            time.sleep(0.01)
-        if worker.sent() == 0:
-            tail = open(worker.log_path, errors="replace").read()[-1500:]  # noqa: SIM115 - read once
-            return {"status": "failed", "note": "no SMS sent", "log": tail}
+        silent = worker_sms.wait_for_first_sms(worker)
+        if silent is not None:
+            return silent
         pids = worker.pids()
         cpu_start = cpu_seconds(pids)
         start, first = time.monotonic(), worker.sent()
@@ -113,20 +107,7 @@ def compare(backends: Backends, count: int, rounds: int) -> dict[str, Any]:
         result = measure(backends, count, CONFIGS[name])
         print(f"  round {index // len(names) + 1} {name}: {line(result)}", flush=True)
         samples[name].append(result)
-    summary: dict[str, Any] = {"status": "ok", "wave": count, "rounds": samples}
-    for name in names:
-        ok = [r for r in samples[name] if r["status"] == "ok"]
-        if not ok:
-            return {**summary, "status": "failed", "note": f"no {name} round drained its wave"}
-        summary[name] = {
-            "sms_per_s": round(statistics.median(r["sms_per_s"] for r in ok), 1),
-            "worker_cpu_ms_per_sms": round(
-                statistics.median(r["worker_cpu_ms_per_sms"] for r in ok), 3
-            ),
-        }
-    base, new = summary[names[0]], summary[names[-1]]
-    summary["sms_per_s_ratio"] = round(new["sms_per_s"] / max(base["sms_per_s"], 1e-9), 2)
-    return summary
+    return {**worker_sms.medians_of_rounds(samples), "wave": count}
 
 
 def line(result: dict[str, Any]) -> str:

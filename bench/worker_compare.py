@@ -7,7 +7,6 @@ machine: the ratio of the medians is the figure to read (the machine is shared).
 
 from __future__ import annotations
 
-import statistics
 import time
 from typing import Any
 
@@ -81,23 +80,7 @@ def compare(backends: Backends, seconds: float, rounds: int, cases: int) -> dict
         )
         print(f"  round {index + 1} {name}: {_line(result)}", flush=True)
         samples[name].append(result)
-    summary: dict[str, Any] = {"status": "ok", "rounds": samples}
-    for name in names:
-        ok = [r for r in samples[name] if r.get("status") == "ok"]
-        if not ok:
-            return {"status": "failed", "rounds": samples, "note": f"no {name} round succeeded"}
-        summary[name] = {
-            "sms_per_s": round(statistics.median(r["sms_per_s"] for r in ok), 1),
-            "worker_cpu_ms_per_sms": round(
-                statistics.median(r["worker_cpu_ms_per_sms"] for r in ok), 2
-            ),
-        }
-    old, new = summary[names[0]], summary[names[1]]
-    summary["sms_per_s_ratio"] = round(new["sms_per_s"] / max(old["sms_per_s"], 1e-9), 2)
-    summary["cpu_ms_ratio"] = round(
-        new["worker_cpu_ms_per_sms"] / max(old["worker_cpu_ms_per_sms"], 1e-9), 2
-    )
-    return summary
+    return worker_sms.medians_of_rounds(samples)
 
 
 def _line(result: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import statistics
 import subprocess
 import time
 from collections.abc import Iterator
@@ -172,6 +173,42 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         pass
 
 
+def wait_for_first_sms(worker: RunningWorker, seconds: float = 90) -> dict[str, Any] | None:
+    """Wait until the worker has sent its first SMS: None, or a failed result with its log."""
+    deadline = time.monotonic() + seconds
+    while worker.sent() == 0 and time.monotonic() < deadline:
+        if worker.process.poll() is not None:
+            break
+        time.sleep(0.01)
+    if worker.sent():
+        return None
+    with open(worker.log_path, errors="replace") as log:
+        return {"status": "failed", "note": "no SMS sent", "log": log.read()[-1500:]}
+
+
+def medians_of_rounds(samples: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Per configuration, the median SMS rate and CPU per SMS of its rounds that succeeded, and
+    the second configuration's ratios to the first (`status` "failed" if one has none)."""
+    names = list(samples)
+    summary: dict[str, Any] = {"status": "ok", "rounds": samples}
+    for name in names:
+        ok = [r for r in samples[name] if r.get("status") == "ok"]
+        if not ok:
+            return {**summary, "status": "failed", "note": f"no {name} round succeeded"}
+        summary[name] = {
+            "sms_per_s": round(statistics.median(r["sms_per_s"] for r in ok), 1),
+            "worker_cpu_ms_per_sms": round(
+                statistics.median(r["worker_cpu_ms_per_sms"] for r in ok), 3
+            ),
+        }
+    old, new = summary[names[0]], summary[names[1]]
+    summary["sms_per_s_ratio"] = round(new["sms_per_s"] / max(old["sms_per_s"], 1e-9), 2)
+    summary["cpu_ms_ratio"] = round(
+        new["worker_cpu_ms_per_sms"] / max(old["worker_cpu_ms_per_sms"], 1e-9), 2
+    )
+    return summary
+
+
 def _queued(client: Any) -> int:
     return sum(int(client.llen(key)) for key in QUEUE_KEYS)
 
@@ -209,15 +246,9 @@ def measure(
     client = backends.redis()
     backlog = keep_newest_cases(backends, cases)
     with running_worker(backends, extra_env, add_officers=first) as worker:
-        deadline = time.monotonic() + 90
-        while worker.sent() == 0 and time.monotonic() < deadline:
-            if worker.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        if worker.sent() == 0:
-            tail = open(worker.log_path, errors="replace").read()[-1500:]  # noqa: SIM115 - read once, closed by the GC
-            note = "no SMS sent"
-            return {"status": "failed", "backlog_cases": backlog, "note": note, "log": tail}
+        silent = wait_for_first_sms(worker)
+        if silent is not None:
+            return {**silent, "backlog_cases": backlog}
         pids = worker.pids()
         cpu_start = cpu_seconds(pids)
         start, first = time.monotonic(), worker.sent()

@@ -25,8 +25,8 @@ SMS_AGGREGATOR = "africastalking"
 HANDSOFF_TLS_PROXY = "HANDSOFF_TLS_PROXY"
 # "1": a fresh TCP (and TLS) connection per SMS, as the SDK does alone; the bench compares both.
 AT_NO_KEEPALIVE = "AT_NO_KEEPALIVE"
-# How many officers' messages one send job delivers, its own included (1: one per job, as the
-# bench compares). docs/design-notes.md, "One send job delivers a wave".
+# How many waiting officers' messages a send job claims at a time after its own (1: none, one
+# message per job, as the bench compares). docs/design-notes.md, "One send job delivers a wave".
 HANDSOFF_SMS_BATCH = "HANDSOFF_SMS_BATCH"
 SMS_BATCH_DEFAULT = 25
 SMS_BATCH_MAX = 200

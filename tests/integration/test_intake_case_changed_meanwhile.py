@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from flows import SubmitCase
 from service.clock import utcnow
-from service.intake.reports import Intake
+from service.intake.reports import Intake, Submitted
 from service.storage.models import Case
 from tests.support.apps import embedded_settings, make_app
 
@@ -39,15 +39,18 @@ def test_a_version_bumped_between_read_and_write_is_read_again(
 ) -> None:
     _, container = make_app(embedded_settings(tmp_path))
     try:
-        intake = container.intake
-        session, phone = secrets.token_hex(16), "+258841234567"
-        urgent = intake.submit(
-            SubmitCase("report", "urgent", URGENT),  # type: ignore[arg-type]
-            session_digest=session,
-            phone=phone,
-            lang="pt",
-            now=utcnow(),
-        )
+        session = secrets.token_hex(16)
+
+        def submit(stage: str, answers: dict[str, str]) -> Submitted:
+            return container.intake.submit(
+                SubmitCase("report", stage, answers),  # type: ignore[arg-type]
+                session_digest=session,
+                phone="+258841234567",
+                lang="pt",
+                now=utcnow(),
+            )
+
+        urgent = submit("urgent", URGENT)
         bumps: list[int] = []
         real_fill = Intake._fill
 
@@ -61,13 +64,7 @@ def test_a_version_bumped_between_read_and_write_is_read_again(
             real_fill(self, case, *args)
 
         monkeypatch.setattr(Intake, "_fill", fill_after_the_worker)
-        final = intake.submit(
-            SubmitCase("report", "final", FINAL),  # type: ignore[arg-type]
-            session_digest=session,
-            phone=phone,
-            lang="pt",
-            now=utcnow(),
-        )
+        final = submit("final", FINAL)
         assert bumps == [urgent.case_id]
         assert (final.case_id, final.code) == (urgent.case_id, urgent.code)
         with container.sessions() as db:
