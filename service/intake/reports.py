@@ -136,6 +136,11 @@ class Intake:
     ) -> Submitted:
         with self._sessions.begin() as db:
             case = None
+            if not look_first and db.get_bind().dialect.name == "postgresql":
+                # A new case is one statement here (see _insert_case), atomic and durable on
+                # its own: autocommit saves the BEGIN and COMMIT round trips, each a wait for
+                # the GIL under load. The pool gives the connection back transactional.
+                db.connection(execution_options=ONE_STATEMENT)
             if look_first:
                 case = db.scalars(
                     select(Case).where(Case.session_digest == session_digest).with_for_update()
@@ -328,6 +333,8 @@ class _Statements:
 
 
 _STATEMENTS = _Statements()
+# The execution options of a submit that writes one statement (a new case on PostgreSQL).
+ONE_STATEMENT = {"isolation_level": "AUTOCOMMIT"}
 # Columns a new case may leave unset, with their model defaults (every bound name needs a value).
 # Only plain values can be defaults here (tests/unit/service/test_intake_statements.py).
 _CASE_DEFAULTS: dict[str, Any] = {
