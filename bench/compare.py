@@ -31,6 +31,7 @@ class Contender:
     server: str  # the server's label
     port: int
     pids: Callable[[], list[int]]
+    spread_ports: tuple[int, ...] = ()  # more servers the phones are spread over (loadgen)
 
 
 @dataclass
@@ -85,7 +86,9 @@ def measure_level(
 ) -> dict[str, Any]:
     """Every contender at one concurrency, in rounds of one slice each; ratios to `baseline`."""
     targets = {
-        c.name: loadgen.Target(c.name, c.port, token, args.journey, args.think_ms / 1000)
+        c.name: loadgen.Target(
+            c.name, c.port, token, args.journey, args.think_ms / 1000, c.spread_ports
+        )
         for c in contenders
     }
     hops = loadgen.hops_per_session(args.journey)

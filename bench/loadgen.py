@@ -186,6 +186,13 @@ class Target:
     token: str
     journey: str = "plain"
     think_seconds: float = 0.0  # mean pause before each hop, as a person reading the screen
+    # More servers of the same app: phone i talks to (port, *spread_ports)[i % count], the even
+    # spread a balancing front would give (bench/servers.py, the `spread` kind).
+    spread_ports: tuple[int, ...] = ()
+
+    def port_for(self, phone: int) -> int:
+        ports = (self.port, *self.spread_ports)
+        return ports[phone % len(ports)]
 
     @property
     def path(self) -> str:
@@ -272,9 +279,9 @@ class Budget:
 
 
 async def phone_loop(
-    target: Target, budget: Budget, numbers: Numbers, recorder: Recorder | None
+    target: Target, budget: Budget, numbers: Numbers, recorder: Recorder | None, phone: int = 0
 ) -> None:
-    conn = Connection("127.0.0.1", target.port)
+    conn = Connection("127.0.0.1", target.port_for(phone))
     try:
         while budget.take():
             await run_session(target, conn, numbers, recorder)
@@ -294,12 +301,14 @@ async def drive(
     numbers = Numbers()
     if warmup > 0:
         warm = Budget(time.monotonic() + warmup)
-        await asyncio.gather(*(phone_loop(target, warm, numbers, None) for _ in range(concurrency)))
+        await asyncio.gather(
+            *(phone_loop(target, warm, numbers, None, i) for i in range(concurrency))
+        )
     recorder = Recorder(hops_per_session(target.journey))
     budget = Budget(time.monotonic() + seconds, max_sessions)
     started = time.perf_counter()
     await asyncio.gather(
-        *(phone_loop(target, budget, numbers, recorder) for _ in range(concurrency))
+        *(phone_loop(target, budget, numbers, recorder, i) for i in range(concurrency))
     )
     recorder.seconds = time.perf_counter() - started
     return recorder

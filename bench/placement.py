@@ -3,11 +3,13 @@
     python -m bench.placement --connections 2 --trials 40
 
 The bench's phones each keep one connection open, as an aggregator may. A server of several
-processes pins a connection to the process that accepted it, and who accepts is a race between
-the processes. When two of 2 connections land on one process they share its GIL (one core for
-both) while the other process idles, which is why a 2-in-flight slice is either fast or slow
-(`docs/performance.md`, "Issue 12, third pass"). This counts it directly: the Procfile's server
-line, sized by `--server`, runs an app that answers its process id.
+processes pins a connection to the process that accepted it. On Linux each granian worker listens
+on its own SO_REUSEPORT socket, and the kernel picks the socket by a hash of the connection's
+addresses and ports: a coin toss per connection, not a balance. When two of 2 connections land on
+one process they share its GIL (one core for both) while the other process idles, which is why a
+2-in-flight slice is either fast or slow (`docs/performance.md`, "Issue 12, fourth pass"). This
+counts it directly, and prints the splits (8 connections as 4/4, 5/3, 6/2 ...): the Procfile's
+server line, sized by `--server`, runs an app that answers its process id.
 """
 
 from __future__ import annotations
@@ -37,20 +39,24 @@ def _pid(connection: http.client.HTTPConnection) -> str:
     return connection.getresponse().read().decode()
 
 
-def shared_counts(port: int, connections: int, trials: int) -> Counter[int]:
-    """For each trial, open `connections` keep-alive connections: how many processes served them."""
-    counts: Counter[int] = Counter()
+def placement_splits(port: int, connections: int, trials: int) -> Counter[tuple[int, ...]]:
+    """For each trial, open `connections` keep-alive connections: how many landed on each process.
+
+    A split is the connections per process, largest first: (5, 3) is five on one, three on the
+    other; (8,) all on one.
+    """
+    splits: Counter[tuple[int, ...]] = Counter()
     for _ in range(trials):
         opened = [http.client.HTTPConnection("127.0.0.1", port) for _ in range(connections)]
         try:
             pids = [_pid(c) for c in opened]
             if any(_pid(c) != pid for c, pid in zip(opened, pids, strict=True)):
                 raise RuntimeError("a keep-alive connection moved to another process")
-            counts[len(set(pids))] += 1
+            splits[tuple(sorted(Counter(pids).values(), reverse=True))] += 1
         finally:
             for c in opened:
                 c.close()
-    return counts
+    return splits
 
 
 def main() -> None:
@@ -80,14 +86,20 @@ def main() -> None:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise SystemExit("the server did not start") from None
                 time.sleep(0.2)
-        counts = shared_counts(port, args.connections, args.trials)
+        splits = placement_splits(port, args.connections, args.trials)
     finally:
         process.terminate()
         process.wait(timeout=15)
     print(f"{spec.label}, {args.connections} keep-alive connections, {args.trials} trials:")
-    for processes in sorted(counts):
-        share = counts[processes] / args.trials
-        print(f"  served by {processes} process(es): {counts[processes]} ({share:.0%})")
+    used: Counter[int] = Counter()
+    for split, trials in splits.items():
+        used[len(split)] += trials
+    for processes in sorted(used):
+        share = used[processes] / args.trials
+        print(f"  served by {processes} process(es): {used[processes]} ({share:.0%})")
+    print("  connections per process (largest first):")
+    for split, trials in sorted(splits.items(), key=lambda item: item[0]):
+        print(f"    {'/'.join(map(str, split))}: {trials} ({trials / args.trials:.0%})")
 
 
 if __name__ == "__main__":

@@ -100,9 +100,10 @@ def print_servers(runs: list[dict[str, Any]]) -> None:
     print("\nServers compared (service):")
     levels = [level["sessions"] for level in runs[0]["levels"]]
     cells = "".join(f" {'N=' + str(n) + ' hops/s':>13} {'p99':>7} {'ratio':>6}" for n in levels)
-    print(f"{'server':<30}{cells}")
+    width = max(30, *(len(run["server"]) + 2 for run in runs))
+    print(f"{'server':<{width}}{cells}")
     for run in runs:
-        row = f"{run['server']:<30}"
+        row = f"{run['server']:<{width}}"
         for level in run["levels"]:
             row += (
                 f" {level['service']['hops_per_s']:>13.1f} {level['service']['p99_ms']:>7.2f}"

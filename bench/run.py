@@ -194,10 +194,21 @@ def run_comparison(
         services: list[compare.Contender] = []
 
         def add(role: str, app: str, spec: ServerSpec) -> compare.Contender:
-            server = start_server(role, app, spec, backends)
-            stack.callback(server.stop)
+            servers = []
+            for instance in spec.instances():
+                servers.append(start_server(role, app, instance, backends))
+                stack.callback(servers[-1].stop)
+
+            def pids() -> list[int]:
+                return [pid for server in servers for pid in server.pids()]
+
             contender = compare.Contender(
-                f"{role} / {spec.label}", role, spec.label, server.port, server.pids
+                f"{role} / {spec.label}",
+                role,
+                spec.label,
+                servers[0].port,
+                pids,
+                tuple(server.port for server in servers[1:]),
             )
             contenders.append(contender)
             return contender

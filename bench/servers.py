@@ -1,8 +1,10 @@
 """The WSGI servers the bench can compare, and the command line that starts each one.
 
 A spec is a kind and its sizes: `granian:2x2` (2 workers, 2 blocking threads each),
-`gthread:2x4`, `sync:2`, `gevent:2x100` (workers x connections), `uwsgi:2x4`, `waitress:8`, or
-`procfile` (whatever the Procfile's web line runs). Every server gets the same duties as in
+`gthread:2x4`, `sync:2`, `gevent:2x100` (workers x connections), `uwsgi:2x4`, `waitress:8`,
+`spread:2x2` (2 granian servers of 1 worker x 2 threads, the phones spread evenly over them: what
+a front that balances connections would give), or `procfile` (whatever the Procfile's web line
+runs). Every server gets the same duties as in
 production: an access log of the same shape through the redaction filter, the app imported in
 each worker (never before a fork: the pools must not be shared), loopback only.
 """
@@ -31,7 +33,7 @@ GUNICORN_OPTIONS = [
 ]
 # The same line for uWSGI: PATH_INFO, never the request URI (which holds the query string).
 UWSGI_LOGFORMAT = '%(addr) "%(method) %(var.PATH_INFO)" %(status) ms=%(msecs)'
-KINDS = ("granian", "gthread", "sync", "gevent", "uwsgi", "waitress")
+KINDS = ("granian", "gthread", "sync", "gevent", "uwsgi", "waitress", "spread")
 
 
 class ServerSpecError(ValueError):
@@ -58,6 +60,8 @@ class ServerSpec:
             return f"gunicorn gevent -w{self.workers} -c{self.threads}{own}"
         if self.kind == "uwsgi":
             return f"uWSGI -p{self.workers} -t{self.threads}{own}"
+        if self.kind == "spread":
+            return f"{self.workers} x granian -w1 -t{self.threads}, phones spread evenly"
         return f"waitress --threads={self.threads}{own}"
 
     @property
@@ -77,6 +81,7 @@ class ServerSpec:
             "gevent": (2, 100),
             "uwsgi": (2, 4),
             "waitress": (1, 8),
+            "spread": (2, 2),
         }
         if kind not in defaults:
             raise ServerSpecError(f"unknown server spec {text!r} ({', '.join(KINDS)}, procfile)")
@@ -92,6 +97,12 @@ class ServerSpec:
         except ValueError:
             raise ServerSpecError(f"bad sizes in server spec {text!r} (e.g. {kind}:2x4)") from None
         return cls(kind, workers, threads)
+
+    def instances(self) -> list[ServerSpec]:
+        """The servers this spec starts: one, or for `spread` that many granian of 1 worker."""
+        if self.kind == "spread":
+            return [ServerSpec("granian", 1, self.threads)] * self.workers
+        return [self]
 
 
 def procfile_line(process: str = "web") -> list[str]:
@@ -216,7 +227,12 @@ def server_argv(spec: ServerSpec, app: str, port: int, logs: Path) -> list[str]:
 
 def missing_program(spec: ServerSpec) -> str | None:
     """Why this server cannot run here (its package is not installed), or None."""
-    module = {"gevent": "gevent", "waitress": "waitress", "granian": "granian"}.get(spec.kind)
+    module = {
+        "gevent": "gevent",
+        "waitress": "waitress",
+        "granian": "granian",
+        "spread": "granian",
+    }.get(spec.kind)
     if spec.kind == "uwsgi":
         if not (Path(sys.executable).parent / "uwsgi").exists():
             return "uWSGI is not installed (pip install uwsgi)"
