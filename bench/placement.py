@@ -1,6 +1,7 @@
 """Which server process serves each keep-alive connection: how often do N connections share one?
 
     python -m bench.placement --connections 2 --trials 40
+    python -m bench.placement --service --connections 2 --trials 12 --redis-db 10
 
 The bench's phones each keep one connection open, as an aggregator may. A server of several
 processes pins a connection to the process that accepted it. On Linux each granian worker listens
@@ -9,22 +10,28 @@ addresses and ports: a coin toss per connection, not a balance. When two of 2 co
 one process they share its GIL (one core for both) while the other process idles, which is why a
 2-in-flight slice is either fast or slow (`docs/performance.md`, "Issue 12, fourth pass"). This
 counts it directly, and prints the splits (8 connections as 4/4, 5/3, 6/2 ...): the Procfile's
-server line, sized by `--server`, runs an app that answers its process id.
+server line, sized by `--server`, runs an app that answers its process id. `--service` runs the
+real service instead (bench backends, full report journeys) and, in each trial, reads which
+server process holds each of the phones' connections (`ss`), next to the hops/s of that trial.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import os
+import re
+import shutil
 import subprocess
 import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterable
 
+from bench import loadgen
 from bench.servers import ServerSpec, granian_argv
-from bench.stack import REPO, free_port
+from bench.stack import REPO, free_port, provision, start_server, teardown
 
 APP = "bench.placement:pid_app"
 
@@ -59,15 +66,75 @@ def placement_splits(port: int, connections: int, trials: int) -> Counter[tuple[
     return splits
 
 
+def _server_pids(port: int) -> list[str]:
+    """The process ids holding the established connections to `port`, one per connection."""
+    listing = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+    ).stdout
+    return re.findall(r"pid=(\d+)", listing)
+
+
+def service_by_placement(
+    spec: ServerSpec, connections: int, trials: int, seconds: float, redis_db: int
+) -> list[tuple[tuple[int, ...], float]]:
+    """The real service under `spec`: per trial, the connections' split and the hops/s."""
+    if shutil.which("ss") is None:
+        raise SystemExit("`ss` (iproute2) is needed to see which process holds a connection")
+    backends = provision(redis_db)
+    server = None
+    try:
+        server = start_server("service", "service.web.wsgi:app", spec, backends)
+        target = loadgen.Target("service", server.port, backends.token)
+
+        async def trial() -> tuple[tuple[int, ...], float]:
+            drive = asyncio.create_task(loadgen.drive(target, connections, seconds))
+            await asyncio.sleep(seconds / 2)
+            pids = _server_pids(target.port)
+            recorder = await drive
+            if len(pids) != connections:
+                raise RuntimeError(f"saw {len(pids)} connections, not {connections}")
+            split = tuple(sorted(Counter(pids).values(), reverse=True))
+            return split, len(recorder.latencies) / recorder.elapsed
+
+        return [asyncio.run(trial()) for _ in range(trials)]
+    finally:
+        if server is not None:
+            server.stop()
+        teardown(backends)
+
+
+def _print_service(spec: ServerSpec, results: list[tuple[tuple[int, ...], float]]) -> None:
+    print(f"service under {spec.label}, {len(results)} trials (split: hops/s of each trial):")
+    by_split: dict[tuple[int, ...], list[float]] = {}
+    for split, rate in results:
+        by_split.setdefault(split, []).append(rate)
+    for split in sorted(by_split):
+        rates = ", ".join(f"{rate:.0f}" for rate in by_split[split])
+        print(f"  {'/'.join(map(str, split))}: {rates}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default="granian:2x2", help="granian:WxT")
     parser.add_argument("--connections", type=int, default=2)
     parser.add_argument("--trials", type=int, default=40)
+    parser.add_argument("--service", action="store_true", help="the real service, with hops/s")
+    parser.add_argument("--seconds", type=float, default=3.0, help="per --service trial")
+    parser.add_argument("--redis-db", type=int, default=10, help="an empty Redis database")
     args = parser.parse_args()
     spec = ServerSpec.parse(args.server)
     if spec.kind != "granian":
         parser.error("only granian specs: the Procfile's server")
+    if args.service:
+        results = service_by_placement(
+            spec, args.connections, args.trials, args.seconds, args.redis_db
+        )
+        _print_service(spec, results)
+        return
     port = free_port()
     process = subprocess.Popen(
         granian_argv(spec, APP, port),
