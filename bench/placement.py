@@ -93,13 +93,17 @@ def service_by_placement(
         async def trial() -> tuple[tuple[int, ...], float]:
             drive = asyncio.create_task(loadgen.drive(target, connections, seconds))
             await asyncio.sleep(seconds / 2)
-            pids = _server_pids(target.port)
+            # In a thread: the phones keep walking while `ss` runs.
+            pids = await asyncio.to_thread(_server_pids, target.port)
             recorder = await drive
+            if recorder.errors:
+                raise RuntimeError(f"the service answered wrongly: {dict(recorder.errors)}")
             if len(pids) != connections:
                 raise RuntimeError(f"saw {len(pids)} connections, not {connections}")
             split = tuple(sorted(Counter(pids).values(), reverse=True))
             return split, len(recorder.latencies) / recorder.elapsed
 
+        loadgen.run(target, connections, seconds)  # warm up: pools, caches, first keys
         return [asyncio.run(trial()) for _ in range(trials)]
     finally:
         if server is not None:

@@ -216,6 +216,10 @@ def waitress_argv(spec: ServerSpec, app: str, port: int) -> list[str]:
 
 
 def server_argv(spec: ServerSpec, app: str, port: int, logs: Path) -> list[str]:
+    if spec.kind == "spread":
+        # Several servers, and phones spread over them: only the side-by-side comparison starts
+        # it (bench/run.py); the soak, py-spy and worker modes run one server.
+        raise ServerSpecError(f"{spec.key} is several servers: use it in --servers, not first")
     if spec.kind == "granian":
         return granian_argv(spec, app, port)
     if spec.kind == "uwsgi":
