@@ -41,17 +41,22 @@ def pid_app(environ: dict[str, object], start_response: object) -> Iterable[byte
     return [str(os.getpid()).encode()]
 
 
+def split_of(pids: list[str]) -> tuple[int, ...]:
+    """Connections per process, largest first: (5, 3) is five on one, three on the other."""
+    return tuple(sorted(Counter(pids).values(), reverse=True))
+
+
+def _shown(split: tuple[int, ...]) -> str:
+    return "/".join(map(str, split))
+
+
 def _pid(connection: http.client.HTTPConnection) -> str:
     connection.request("GET", "/")
     return connection.getresponse().read().decode()
 
 
 def placement_splits(port: int, connections: int, trials: int) -> Counter[tuple[int, ...]]:
-    """For each trial, open `connections` keep-alive connections: how many landed on each process.
-
-    A split is the connections per process, largest first: (5, 3) is five on one, three on the
-    other; (8,) all on one.
-    """
+    """Per trial, open `connections` keep-alive connections: how many landed on each process."""
     splits: Counter[tuple[int, ...]] = Counter()
     for _ in range(trials):
         opened = [http.client.HTTPConnection("127.0.0.1", port) for _ in range(connections)]
@@ -59,7 +64,7 @@ def placement_splits(port: int, connections: int, trials: int) -> Counter[tuple[
             pids = [_pid(c) for c in opened]
             if any(_pid(c) != pid for c, pid in zip(opened, pids, strict=True)):
                 raise RuntimeError("a keep-alive connection moved to another process")
-            splits[tuple(sorted(Counter(pids).values(), reverse=True))] += 1
+            splits[split_of(pids)] += 1
         finally:
             for c in opened:
                 c.close()
@@ -100,8 +105,7 @@ def service_by_placement(
                 raise RuntimeError(f"the service answered wrongly: {dict(recorder.errors)}")
             if len(pids) != connections:
                 raise RuntimeError(f"saw {len(pids)} connections, not {connections}")
-            split = tuple(sorted(Counter(pids).values(), reverse=True))
-            return split, len(recorder.latencies) / recorder.elapsed
+            return split_of(pids), len(recorder.latencies) / recorder.elapsed
 
         loadgen.run(target, connections, seconds)  # warm up: pools, caches, first keys
         return [asyncio.run(trial()) for _ in range(trials)]
@@ -118,7 +122,7 @@ def _print_service(spec: ServerSpec, results: list[tuple[tuple[int, ...], float]
         by_split.setdefault(split, []).append(rate)
     for split in sorted(by_split):
         rates = ", ".join(f"{rate:.0f}" for rate in by_split[split])
-        print(f"  {'/'.join(map(str, split))}: {rates}")
+        print(f"  {_shown(split)}: {rates}")
 
 
 def main() -> None:
@@ -170,7 +174,7 @@ def main() -> None:
         print(f"  served by {processes} process(es): {used[processes]} ({share:.0%})")
     print("  connections per process (largest first):")
     for split, trials in sorted(splits.items(), key=lambda item: item[0]):
-        print(f"    {'/'.join(map(str, split))}: {trials} ({trials / args.trials:.0%})")
+        print(f"    {_shown(split)}: {trials} ({trials / args.trials:.0%})")
 
 
 if __name__ == "__main__":

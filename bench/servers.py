@@ -4,9 +4,9 @@ A spec is a kind and its sizes: `granian:2x2` (2 workers, 2 blocking threads eac
 `gthread:2x4`, `sync:2`, `gevent:2x100` (workers x connections), `uwsgi:2x4`, `waitress:8`,
 `spread:2x2` (2 granian servers of 1 worker x 2 threads, the phones spread evenly over them: what
 a front that balances connections would give), or `procfile` (whatever the Procfile's web line
-runs). Every server gets the same duties as in
-production: an access log of the same shape through the redaction filter, the app imported in
-each worker (never before a fork: the pools must not be shared), loopback only.
+runs). Every server gets the same duties as in production: an access log of the same shape
+through the redaction filter, the app imported in each worker (never before a fork: the pools
+must not be shared), loopback only.
 """
 
 from __future__ import annotations
@@ -219,7 +219,7 @@ def server_argv(spec: ServerSpec, app: str, port: int, logs: Path) -> list[str]:
     if spec.kind == "spread":
         # Several servers, and phones spread over them: only the side-by-side comparison starts
         # it (bench/run.py); the soak, py-spy and worker modes run one server.
-        raise ServerSpecError(f"{spec.key} is several servers: use it in --servers, not first")
+        raise ServerSpecError(f"{spec.key} is several servers: only the comparison runs it")
     if spec.kind == "granian":
         return granian_argv(spec, app, port)
     if spec.kind == "uwsgi":
@@ -231,12 +231,7 @@ def server_argv(spec: ServerSpec, app: str, port: int, logs: Path) -> list[str]:
 
 def missing_program(spec: ServerSpec) -> str | None:
     """Why this server cannot run here (its package is not installed), or None."""
-    module = {
-        "gevent": "gevent",
-        "waitress": "waitress",
-        "granian": "granian",
-        "spread": "granian",
-    }.get(spec.kind)
+    module = {"gevent": "gevent", "waitress": "waitress", "granian": "granian"}.get(spec.kind)
     if spec.kind == "uwsgi":
         if not (Path(sys.executable).parent / "uwsgi").exists():
             return "uWSGI is not installed (pip install uwsgi)"
